@@ -1,0 +1,1 @@
+"""The workflow engine: model, validation, expressions, planner and runner."""
