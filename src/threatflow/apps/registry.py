@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 from importlib.metadata import entry_points
 
-from threatflow.apps.builtin import BUILTIN
+from threatflow.apps import builtin
 from threatflow.apps.sdk import Action, App
 from threatflow.errors import NotFound
 
@@ -50,10 +51,15 @@ class Registry:
 
 
 def load_builtin() -> list[App]:
+    """Every module or package under ``threatflow.apps.builtin`` that defines ``app``."""
     apps = []
-    for module_name in BUILTIN:
-        module = importlib.import_module(f"threatflow.apps.builtin.{module_name}")
-        apps.append(module.app)
+    for info in pkgutil.iter_modules(builtin.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{builtin.__name__}.{info.name}")
+        found = getattr(module, "app", None)
+        if isinstance(found, App):
+            apps.append(found)
     return apps
 
 

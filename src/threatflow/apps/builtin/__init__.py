@@ -1,3 +1,5 @@
-"""Built-in apps. Each module defines one ``app`` object; ``BUILTIN`` lists their modules."""
+"""Built-in apps: each public module (or package) here defines one ``app`` object.
 
-BUILTIN: tuple[str, ...] = ()
+The registry discovers them by scanning this package; modules whose name starts with an
+underscore hold shared helpers and are not apps.
+"""
