@@ -1,0 +1,1 @@
+"""Credentials: named, typed by app, encrypted at rest."""

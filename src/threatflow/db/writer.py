@@ -1,0 +1,112 @@
+"""Group commit: hot-path writes from many coroutines share one transaction.
+
+Webhook intake and step runs are small writes that arrive by the thousand. Each is a function
+of a connection; one thread runs every function queued since its last commit inside one
+transaction, commits once, then wakes each caller. A caller is answered only after its write
+is durable, so a 202 or a recorded step still means "committed". If a batch fails, its
+functions are retried one by one so that a single bad write fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from threatflow.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WriteFn = Callable[[Connection], Any]
+_Item = tuple[WriteFn, asyncio.Future[Any], asyncio.AbstractEventLoop]
+
+
+class GroupWriter:
+    """A writer thread that batches transactions; start it before use, close it at exit."""
+
+    def __init__(self, engine: Engine, max_batch: int = 512) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: deque[_Item] = deque()
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="threatflow-writer", daemon=True)
+        self.batches = 0
+        self.writes = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in the next committed batch and return its result."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        with self._wake:
+            if self._closed:
+                raise Unavailable("the database writer is stopped")
+            self._queue.append((fn, future, loop))
+            self._wake.notify()
+        return await future
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _take(self) -> list[_Item] | None:
+        with self._wake:
+            while not self._queue and not self._closed:
+                self._wake.wait()
+            if not self._queue:
+                return None
+            count = min(len(self._queue), self._max_batch)
+            return [self._queue.popleft() for _ in range(count)]
+
+    def _run(self) -> None:
+        while (batch := self._take()) is not None:
+            try:
+                results = self._commit([fn for fn, _, _ in batch])
+            except Exception:
+                log.warning("batch of %d writes failed; retrying one by one", len(batch))
+                for item in batch:
+                    self._single(item)
+                continue
+            self.batches += 1
+            self.writes += len(batch)
+            for (_, future, loop), result in zip(batch, results, strict=True):
+                loop.call_soon_threadsafe(_resolve, future, result, None)
+
+    def _commit(self, fns: list[WriteFn]) -> list[Any]:
+        with self._engine.begin() as connection:
+            return [fn(connection) for fn in fns]
+
+    def _single(self, item: _Item) -> None:
+        fn, future, loop = item
+        try:
+            result = self._commit([fn])[0]
+        except SQLAlchemyError as exc:
+            log.error("database write failed: %s", exc)
+            error: BaseException = Unavailable(f"database write failed: {type(exc).__name__}")
+            loop.call_soon_threadsafe(_resolve, future, None, error)
+        except Exception as exc:
+            loop.call_soon_threadsafe(_resolve, future, None, exc)
+        else:
+            loop.call_soon_threadsafe(_resolve, future, result, None)
+
+
+def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -1,0 +1,1 @@
+"""Executors run :meth:`Runner.advance` for submitted executions."""

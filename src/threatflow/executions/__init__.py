@@ -1,0 +1,1 @@
+"""Executions (runs of a workflow) and their step runs."""

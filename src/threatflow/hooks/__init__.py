@@ -1,0 +1,1 @@
+"""Webhook intake: the first door of the data exchange framework."""

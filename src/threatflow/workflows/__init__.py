@@ -1,0 +1,1 @@
+"""Workflows, their revisions and their webhook endpoints."""
