@@ -24,6 +24,7 @@ from threatflow.core import Core
 from threatflow.credentials.router import router as credentials_router
 from threatflow.engine.model import workflow_json_schema
 from threatflow.executions.router import router as executions_router
+from threatflow.hooks.router import HOOK_OPENAPI, HookEndpoint
 from threatflow.hooks.router import router as hooks_router
 from threatflow.ids import iso
 from threatflow.metrics import IN_FLIGHT, REGISTRY
@@ -111,4 +112,18 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     _mount_ui(app)
+    app.add_middleware(HookEndpoint, core=core)
+    _document_hooks(app)
     return app
+
+
+def _document_hooks(app: FastAPI) -> None:
+    """Describe the webhook endpoint, which an ASGI layer serves, in the OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schema["paths"].setdefault("/api/v1/hooks/{hook_id}", HOOK_OPENAPI)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

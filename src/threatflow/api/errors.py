@@ -33,6 +33,14 @@ MAPPING: list[tuple[type[Exception], int, str]] = [
 ]
 
 
+def classify(exc: Exception) -> tuple[int, str] | None:
+    """The HTTP status and error type of a Threatflow error, or None for other errors."""
+    for cls, status, kind in MAPPING:
+        if isinstance(exc, cls):
+            return status, kind
+    return None
+
+
 def body(kind: str, message: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
     content: dict[str, Any] = {"error": kind, "message": message}
     if problems is not None:

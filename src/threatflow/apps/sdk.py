@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -83,11 +84,23 @@ class CredentialField:
         }
 
 
-_SECRET_QUERY_KEYS = {"key", "apikey", "api_key", "token", "access_token", "password", "secret"}
+_SECRET_QUERY_KEYS = {
+    "key", "apikey", "api_key", "token", "access_token", "password", "secret", "sig",
+    "signature", "code",
+}
+# Vendors that put the secret in the path: Discord and Slack webhooks, Mattermost hooks,
+# Telegram bot tokens, legacy Teams connectors. Each pattern keeps its prefix.
+_SECRET_PATHS = (
+    re.compile(r"(/webhooks/[^/]+/)[^/]+"),
+    re.compile(r"(/services/)[^?]+"),
+    re.compile(r"(/hooks/)[^/?]+"),
+    re.compile(r"(/bot)[0-9]+:[^/]+"),
+    re.compile(r"(/webhookb2/).+"),
+)
 
 
 def redact_url(url: str) -> str:
-    """Hide credentials in a URL (user info, secret-looking query values, webhook tokens)."""
+    """Hide credentials in a URL: user info, secret-looking query values, path tokens."""
     parts = urlsplit(url)
     netloc = parts.hostname or ""
     if parts.port:
@@ -97,22 +110,47 @@ def redact_url(url: str) -> str:
         for k, sep, v in (pair.partition("=") for pair in parts.query.split("&") if pair)
     )
     path = parts.path
-    if "/webhooks/" in path or "/services/" in path:  # Discord and Slack put tokens in paths
-        head, _, _ = path.rpartition("/")
-        path = f"{head}/***"
+    for pattern in _SECRET_PATHS:
+        path = pattern.sub(r"\1***", path)
     return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
+def _text_of(value: Any) -> str | None:
+    """A readable message from a vendor's error field: a string, or an object with a
+    message (prefixed by its code), or a list of those."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        message = _first_text(value, ("message", "detail", "description", "reason"))
+        code = value.get("code")
+        if message and isinstance(code, str) and code not in message:
+            return f"{code}: {message}"
+        return message or (code if isinstance(code, str) else None)
+    if isinstance(value, list) and value:
+        return "; ".join(filter(None, (_text_of(v) for v in value[:3]))) or None
+    return None
+
+
+def _first_text(body: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    return next((body[k] for k in keys if isinstance(body.get(k), str) and body[k]), None)
+
+
 def _vendor_message(response: httpx.Response) -> str:
+    """The vendor's own words for an error, with its error code where it gives one."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:300] or response.reason_phrase
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail", "errors", "type"):
-            if body.get(key):
-                return str(body[key])[:300]
-    return str(body)[:300]
+    if not isinstance(body, dict):
+        return str(body)[:300]
+    error = body.get("error")
+    message = (_first_text(body, ("message", "detail", "title", "error_description"))
+               or (None if isinstance(error, str) else _text_of(error))
+               or _text_of(body.get("errors")))
+    code = error if isinstance(error, str) else None
+    if message and code and code not in message:
+        return f"{code}: {message}"[:300]
+    return (message or code or str(body))[:300]
 
 
 class HttpClient:
@@ -202,7 +240,7 @@ class _ParamsBase(BaseModel):
 def _params_model(app: str, name: str, func: ActionFunc) -> tuple[type[BaseModel], bool]:
     """Build the parameters model from the function's keyword parameters."""
     signature = inspect.signature(func)
-    hints = get_type_hints(func)
+    hints = get_type_hints(func, include_extras=True)
     fields: dict[str, Any] = {}
     wants_ctx = False
     for param in signature.parameters.values():

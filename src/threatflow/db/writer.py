@@ -3,8 +3,10 @@
 Webhook intake and step runs are small writes that arrive by the thousand. Each is a function
 of a connection; one thread runs every function queued since its last commit inside one
 transaction, commits once, then wakes each caller. A caller is answered only after its write
-is durable, so a 202 or a recorded step still means "committed". If a batch fails, its
-functions are retried one by one so that a single bad write fails alone.
+is durable, so a 202 or a recorded step still means "committed". Plain parameter sets
+(:class:`Op`) of the same statement are sent as one ``executemany``; callables run first, in
+order. If a batch fails, its items are retried one by one so that a single bad write fails
+alone.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Executable
 from sqlalchemy.exc import SQLAlchemyError
 
 from threatflow.errors import Unavailable
@@ -24,8 +27,20 @@ from threatflow.errors import Unavailable
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One parameter set for a statement; ops of one statement in a batch run as one
+    ``executemany``. Ops are for statements whose relative order does not matter."""
+
+    statement: Executable
+    params: dict[str, Any]
+
+
 WriteFn = Callable[[Connection], Any]
-_Item = tuple[WriteFn, asyncio.Future[Any], asyncio.AbstractEventLoop]
+Work = WriteFn | Op
+_Item = tuple[Work, asyncio.Future[Any], asyncio.AbstractEventLoop]
 
 
 class GroupWriter:
@@ -44,8 +59,8 @@ class GroupWriter:
     def start(self) -> None:
         self._thread.start()
 
-    async def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in the next committed batch and return its result."""
+    async def write(self, fn: Callable[[Connection], T] | Op) -> T:
+        """Run ``fn`` (or the op) in the next committed batch and return its result."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         with self._wake:
@@ -85,14 +100,24 @@ class GroupWriter:
             for (_, future, loop), result in zip(batch, results, strict=True):
                 loop.call_soon_threadsafe(_resolve, future, result, None)
 
-    def _commit(self, fns: list[WriteFn]) -> list[Any]:
+    def _commit(self, work: list[Work]) -> list[Any]:
+        results: list[Any] = [None] * len(work)
+        grouped: dict[int, tuple[Executable, list[dict[str, Any]]]] = {}
         with self._engine.begin() as connection:
-            return [fn(connection) for fn in fns]
+            for index, item in enumerate(work):
+                if isinstance(item, Op):
+                    grouped.setdefault(id(item.statement), (item.statement, []))[1].append(
+                        item.params)
+                else:
+                    results[index] = item(connection)
+            for statement, params in grouped.values():
+                connection.execute(statement, params)
+        return results
 
     def _single(self, item: _Item) -> None:
-        fn, future, loop = item
+        work, future, loop = item
         try:
-            result = self._commit([fn])[0]
+            result = self._commit([work])[0]
         except SQLAlchemyError as exc:
             log.error("database write failed: %s", exc)
             error: BaseException = Unavailable(f"database write failed: {type(exc).__name__}")

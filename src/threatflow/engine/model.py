@@ -142,7 +142,7 @@ class Step(_Model):
 class Workflow(_Model):
     """A response workflow (playbook): triggers, input schema, variables and steps."""
 
-    format: Literal[1] = Field(FORMAT_VERSION, description="Version of this format")
+    format: Literal[1] = Field(1, description="Version of this format")
     name: str = Field(..., min_length=1, max_length=200)
     description: str = ""
     tags: list[str] = Field(default_factory=list)

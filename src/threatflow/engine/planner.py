@@ -24,6 +24,7 @@ execution: nothing new starts, and steps that never ran are skipped.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -112,21 +113,20 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Graph:
-    """A workflow's steps in topological order, with edges resolved."""
+    """A workflow's steps in topological order, with edges resolved both ways."""
 
     order: tuple[str, ...]
     nodes: Mapping[str, Node]
+    index: Mapping[str, int]
+    children: Mapping[str, tuple[str, ...]]
+    roots: tuple[str, ...]
 
     def descendants(self, step_id: str) -> set[str]:
         """Every step reachable from ``step_id`` through any edge."""
-        children: dict[str, list[str]] = {}
-        for node in self.nodes.values():
-            for edge in node.edges:
-                children.setdefault(edge.step, []).append(node.id)
         found: set[str] = set()
         todo = [step_id]
         while todo:
-            for child in children.get(todo.pop(), []):
+            for child in self.children.get(todo.pop(), ()):
                 if child not in found:
                     found.add(child)
                     todo.append(child)
@@ -151,7 +151,18 @@ def compile_graph(workflow: Workflow) -> Graph:
     missing = [s for s in order if s not in nodes]
     if missing:
         raise KeyError(missing[0])
-    return Graph(order=order, nodes=nodes)
+    children: dict[str, list[str]] = {s: [] for s in order}
+    for node in nodes.values():
+        for edge in node.edges:
+            if node.id not in children[edge.step]:
+                children[edge.step].append(node.id)
+    return Graph(
+        order=order,
+        nodes=nodes,
+        index={s: i for i, s in enumerate(order)},
+        children={s: tuple(c) for s, c in children.items()},
+        roots=tuple(s for s in order if not nodes[s].edges),
+    )
 
 
 def find_cycle(workflow: Workflow) -> list[str] | None:
@@ -198,10 +209,6 @@ def will_retry(node: Node, state: StepState) -> bool:
     return state.retryable
 
 
-def _final_failure(node: Node, state: StepState) -> bool:
-    return state.status is StepStatus.FAILED and not will_retry(node, state)
-
-
 def _edge_verdict(edge: Edge, up: Node, state: StepState) -> bool | None:
     """True: satisfied; False: can never be; None: not decided yet."""
     status = state.status
@@ -230,40 +237,74 @@ def _readiness(node: Node, graph: Graph, states: Mapping[str, StepState]) -> boo
     return True if all(v is True for v in verdicts) else None
 
 
+def _settled(graph: Graph, states: Mapping[str, StepState]) -> tuple[
+    list[str], list[RetryPlan], bool
+]:
+    """Unhandled final failures, retries due and whether any step is in flight.
+
+    Only steps that have a state are looked at: untouched steps are pending.
+    """
+    failed: list[str] = []
+    retries: list[RetryPlan] = []
+    in_flight = False
+    for step_id, state in states.items():
+        if state.status in STEP_IN_FLIGHT:
+            in_flight = True
+        elif state.status is StepStatus.FAILED:
+            node = graph.nodes[step_id]
+            if will_retry(node, state):
+                attempt = state.attempt + 1
+                retries.append(RetryPlan(step_id, attempt, retry_delay(node.retry, attempt),
+                                         node.retry.jitter))
+            elif not node.handled and node.on_error == "fail":
+                failed.append(step_id)
+    failed.sort(key=graph.index.__getitem__)
+    retries.sort(key=lambda r: graph.index[r.step])
+    return failed, retries, in_flight
+
+
+def _candidates(graph: Graph, states: Mapping[str, StepState]) -> list[int]:
+    """Pending steps that may have become decidable: roots and children of touched steps."""
+    index = graph.index
+    found = {index[s] for s in graph.roots if s not in states}
+    for step_id in states:
+        for child in graph.children[step_id]:
+            if states.get(child, PENDING).status is StepStatus.PENDING:
+                found.add(index[child])
+    found.update(index[s] for s, st in states.items() if st.status is StepStatus.PENDING)
+    return sorted(found)
+
+
 def plan(graph: Graph, states: Mapping[str, StepState]) -> Plan:
     """Decide the next moves for an execution whose steps are in ``states``."""
     current = dict(states)
-    failed = tuple(
-        s for s in graph.order
-        if _final_failure(graph.nodes[s], current.get(s, PENDING))
-        and not graph.nodes[s].handled and graph.nodes[s].on_error == "fail"
-    )
-    retries = tuple(
-        RetryPlan(s, st.attempt + 1, retry_delay(graph.nodes[s].retry, st.attempt + 1),
-                  graph.nodes[s].retry.jitter)
-        for s in graph.order
-        if (st := current.get(s, PENDING)).status is StepStatus.FAILED
-        and will_retry(graph.nodes[s], st) and not failed
-    )
+    failed, retries, in_flight = _settled(graph, current)
+    if failed:
+        retries = []
     start: list[str] = []
     skip: list[tuple[str, str]] = []
-    for step_id in graph.order:
+    todo = _candidates(graph, current)
+    seen = set(todo)
+    while todo:
+        step_id = graph.order[heapq.heappop(todo)]
         if current.get(step_id, PENDING).status is not StepStatus.PENDING:
             continue
         ready = _readiness(graph.nodes[step_id], graph, current)
         if ready is False:
             skip.append((step_id, "its dependencies were not met"))
             current[step_id] = StepState(StepStatus.SKIPPED)
+            for child in graph.children[step_id]:
+                if graph.index[child] not in seen:
+                    seen.add(graph.index[child])
+                    heapq.heappush(todo, graph.index[child])
         elif ready and not failed:
             start.append(step_id)
-    busy = bool(start or retries) or any(
-        current.get(s, PENDING).status in STEP_IN_FLIGHT for s in graph.order
-    )
-    if busy:
-        return Plan(start=tuple(start), skip=tuple(skip), retry=retries, failed=failed)
+    if start or retries or in_flight:
+        return Plan(start=tuple(start), skip=tuple(skip), retry=tuple(retries),
+                    failed=tuple(failed))
     leftovers = tuple(
         (s, "the execution failed before it could run")
         for s in graph.order if current.get(s, PENDING).status is StepStatus.PENDING
     )
     outcome = ExecutionStatus.FAILED if failed else ExecutionStatus.SUCCEEDED
-    return Plan(skip=tuple(skip) + leftovers, done=True, outcome=outcome, failed=failed)
+    return Plan(skip=tuple(skip) + leftovers, done=True, outcome=outcome, failed=tuple(failed))

@@ -68,6 +68,7 @@ class _Run:
 
     record: ExecutionRecord
     graph: Graph
+    steps: Mapping[str, Step]
     context: dict[str, Any]
     states: dict[str, StepState] = field(default_factory=dict)
     tasks: dict[asyncio.Task[StepRecord], str] = field(default_factory=dict)
@@ -106,7 +107,7 @@ class Runner:
         self.expressions = expressions or default_expressions()
         self.options = options or RunnerOptions()
         self.cancelled = cancelled
-        self._graphs: dict[tuple[str, int], Graph] = {}
+        self._graphs: dict[tuple[str, int], tuple[Graph, dict[str, Step]]] = {}
 
     async def advance(self, execution_id: str, record: ExecutionRecord | None = None) -> (
         ExecutionStatus
@@ -133,15 +134,15 @@ class Runner:
                 return await self._cancel(run)
             raise
 
-    def _graph(self, record: ExecutionRecord) -> Graph:
+    def _graph(self, record: ExecutionRecord) -> tuple[Graph, dict[str, Step]]:
         key = (record.workflow_id, record.revision)
-        graph = self._graphs.get(key)
-        if graph is None:
-            graph = compile_graph(record.workflow)
+        found = self._graphs.get(key)
+        if found is None or found[1].keys() != {s.id for s in record.workflow.steps}:
+            found = compile_graph(record.workflow), {s.id: s for s in record.workflow.steps}
             if len(self._graphs) > 1000:
                 self._graphs.clear()
-            self._graphs[key] = graph
-        return graph
+            self._graphs[key] = found
+        return found
 
     def _prepare(self, record: ExecutionRecord) -> _Run:
         context = {
@@ -151,7 +152,7 @@ class Runner:
             "execution": {"id": record.id, "workflow_id": record.workflow_id,
                           "source": record.source},
         }
-        run = _Run(record, self._graph(record), context)
+        run = _Run(record, *self._graph(record), context)
         for step_id, step_record in record.steps.items():
             state = step_record.state
             if state.status in (StepStatus.RUNNING, StepStatus.WAITING):
@@ -193,13 +194,13 @@ class Runner:
         for step_id in decision.start:
             attempt = run.states.get(step_id, StepState()).attempt + 1
             run.states[step_id] = StepState(StepStatus.RUNNING, attempt)
-            coro = self._attempt(run, run.record.workflow.step(step_id), attempt, 0.0)
+            coro = self._attempt(run, run.steps[step_id], attempt, 0.0)
             run.tasks[asyncio.create_task(coro)] = step_id
             self._publish_step(run.record.id, step_id, "running", attempt)
         for retry in decision.retry:
             delay = retry.delay * (1 + random.random() * retry.jitter)
             run.states[retry.step] = StepState(StepStatus.WAITING, retry.attempt - 1)
-            coro = self._attempt(run, run.record.workflow.step(retry.step), retry.attempt, delay)
+            coro = self._attempt(run, run.steps[retry.step], retry.attempt, delay)
             run.tasks[asyncio.create_task(coro)] = retry.step
             self._publish_step(run.record.id, retry.step, "waiting", retry.attempt)
 

@@ -1,7 +1,9 @@
 """The SQL implementation of the engine's :class:`~threatflow.engine.store.Store`.
 
-Writes go through the group writer (one transaction for many concurrent writes); reads run in
-a worker thread. Parsed workflow revisions are cached, since revisions never change.
+Writes go through the group writer (one transaction, and one ``executemany`` per statement,
+for many concurrent writes); every write of one execution is awaited before the next is
+sent, so batching never reorders them. Reads run in a worker thread. Parsed workflow
+revisions are cached, since revisions never change.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from threatflow.db.engine import Database
-from threatflow.db.writer import GroupWriter
+from threatflow.db.writer import GroupWriter, Op
 from threatflow.engine.model import Workflow, parse_workflow
 from threatflow.engine.planner import ExecutionStatus, StepStatus
 from threatflow.engine.store import ExecutionRecord, StepRecord
@@ -26,6 +28,22 @@ from threatflow.workflows.models import RevisionRow
 EXECUTIONS = cast(Table, ExecutionRow.__table__)
 STEP_RUNS = cast(Table, StepRunRow.__table__)
 REVISIONS = cast(Table, RevisionRow.__table__)
+
+# Statements of the hot path, built once; the writer batches their parameter sets.
+INSERT_EXECUTION = insert(EXECUTIONS)
+INSERT_STEP = insert(STEP_RUNS)
+START_EXECUTION = (
+    update(EXECUTIONS)
+    .where(EXECUTIONS.c.id == bindparam("b_id"))
+    .values(status="running", started_at=bindparam("b_started"),
+            deadline_at=bindparam("b_deadline"))
+)
+FINISH_EXECUTION = (
+    update(EXECUTIONS)
+    .where(EXECUTIONS.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), finished_at=bindparam("b_finished"),
+            error=bindparam("b_error"), result=bindparam("b_result"))
+)
 
 
 class RevisionCache:
@@ -138,37 +156,36 @@ class SqlStore:
         }
         steps = [step_values(record.id, s) for s in record.history]
 
+        if not steps:
+            await self.writer.write(Op(INSERT_EXECUTION, values))
+            return
+
         def write(connection: Connection) -> None:
-            connection.execute(insert(EXECUTIONS), values)
-            if steps:
-                connection.execute(insert(STEP_RUNS), steps)
+            connection.execute(INSERT_EXECUTION, values)
+            connection.execute(INSERT_STEP, steps)
 
         await self.writer.write(write)
 
     async def start(self, execution_id: str, started_at: datetime, deadline_at: datetime) -> None:
-        stmt = (
-            update(EXECUTIONS)
-            .where(EXECUTIONS.c.id == execution_id)
-            .values(status="running", started_at=started_at, deadline_at=deadline_at)
-        )
-        await self.writer.write(lambda connection: connection.execute(stmt))
+        await self.writer.write(Op(START_EXECUTION, {
+            "b_id": execution_id, "b_started": started_at, "b_deadline": deadline_at}))
 
     async def save_step(self, execution_id: str, record: StepRecord) -> None:
         values = step_values(execution_id, record)
-
-        replace = record.status is StepStatus.CANCELLED
+        if record.status is not StepStatus.CANCELLED:
+            await self.writer.write(Op(INSERT_STEP, values))
+            return
 
         def write(connection: Connection) -> None:
-            if replace:
-                # a cancelled task may still have committed its own record of this attempt
-                connection.execute(
-                    STEP_RUNS.delete().where(
-                        STEP_RUNS.c.execution_id == execution_id,
-                        STEP_RUNS.c.step_id == record.step_id,
-                        STEP_RUNS.c.attempt == record.attempt,
-                    )
+            # a cancelled task may still have committed its own record of this attempt
+            connection.execute(
+                STEP_RUNS.delete().where(
+                    STEP_RUNS.c.execution_id == execution_id,
+                    STEP_RUNS.c.step_id == record.step_id,
+                    STEP_RUNS.c.attempt == record.attempt,
                 )
-            connection.execute(insert(STEP_RUNS), values)
+            )
+            connection.execute(INSERT_STEP, values)
 
         await self.writer.write(write)
 
@@ -181,9 +198,6 @@ class SqlStore:
         error: str | None = None,
         result: Any = None,
     ) -> None:
-        stmt = (
-            update(EXECUTIONS)
-            .where(EXECUTIONS.c.id == execution_id)
-            .values(status=str(status), finished_at=finished_at, error=error, result=result)
-        )
-        await self.writer.write(lambda connection: connection.execute(stmt))
+        await self.writer.write(Op(FINISH_EXECUTION, {
+            "b_id": execution_id, "b_status": str(status), "b_finished": finished_at,
+            "b_error": error, "b_result": result}))
