@@ -63,10 +63,19 @@ def _ms(value: str, unit: str) -> float:
 def run_wrk(wrk: str, url: str, body: dict[str, Any], connections: int,
             seconds: int) -> dict[str, float]:
     """POST ``body`` to ``url`` for ``seconds``; returns rate, p50, p99 and non-2xx count."""
+    # every request carries a new alert id, as real alerts do (TheHive would see duplicates)
+    text = json.dumps(body).replace(str(body.get("id", "")), "ALERT_ID")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write('wrk.method = "POST"\n'
                      'wrk.headers["Content-Type"] = "application/json"\n'
-                     f"wrk.body = {json.dumps(json.dumps(body))}\n")
+                     f"local template = {json.dumps(text)}\n"
+                     "local counter = 0\n"
+                     "function setup(thread) thread:set('prefix', tostring(math.random(1e9))) end\n"
+                     "request = function()\n"
+                     "  counter = counter + 1\n"
+                     "  local id = prefix .. '.' .. counter\n"
+                     "  return wrk.format(nil, nil, nil, (template:gsub('ALERT_ID', id)))\n"
+                     "end\n")
     threads = 1 if connections < 2 else 2
     result = subprocess.run(
         [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from threatflow.standins import discord_standin, thehive_standin
+from bench.standins import LoadStandIns
 
 TOKEN = "bench-token-0123456789abcdef"
 FINAL = ("succeeded", "failed", "cancelled")
@@ -67,8 +67,7 @@ class BenchServer:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.hive = thehive_standin()
-        self.discord = discord_standin()
+        self.standins = LoadStandIns(free_port())
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -77,17 +76,16 @@ class BenchServer:
         return self.proc.pid
 
     def __enter__(self) -> BenchServer:
-        self.hive.start()
-        self.discord.start()
+        self.standins.__enter__()
         env = {
             **os.environ,
             "THREATFLOW_DATA_DIR": str(self.data_dir),
             "THREATFLOW_ADMIN_TOKEN": TOKEN,
             "THREATFLOW_ADMIN_PASSWORD": "bench-password",
             "THREATFLOW_LOG_LEVEL": "WARNING",
-            "THREATFLOW_CRED_THEHIVE_URL": self.hive.url,
-            "THREATFLOW_CRED_THEHIVE_API_KEY": self.hive.api_key,
-            "THREATFLOW_CRED_DISCORD_WEBHOOK_URL": self.discord.webhook_url,
+            "THREATFLOW_CRED_THEHIVE_URL": self.standins.url,
+            "THREATFLOW_CRED_THEHIVE_API_KEY": self.standins.api_key,
+            "THREATFLOW_CRED_DISCORD_WEBHOOK_URL": self.standins.webhook_url,
         }
         with (self.data_dir / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
@@ -106,8 +104,7 @@ class BenchServer:
         if self.proc is not None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(30)
-        self.hive.stop()
-        self.discord.stop()
+        self.standins.__exit__()
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30,

@@ -77,7 +77,7 @@ class Core:
         self.writer.start()
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, connect=10.0),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+            limits=httpx.Limits(max_connections=128, max_keepalive_connections=32),
             follow_redirects=False,
         )
         self.runner = Runner(

@@ -72,9 +72,17 @@ def _mount_ui(app: FastAPI) -> None:
         return FileResponse(index)
 
 
-def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
-    """Build the application; the Core starts and stops with the app's lifespan."""
+def create_app(settings: Settings | None = None, core: Core | None = None) -> HookEndpoint:
+    """The ASGI application the server runs: the webhook endpoint in front of the API.
+
+    The Core starts and stops with the application's lifespan; ``.app`` is the FastAPI app.
+    """
     core = core or Core(settings or Settings())
+    return HookEndpoint(create_api(core), core)
+
+
+def create_api(core: Core) -> FastAPI:
+    """The FastAPI application: every route but the webhook POST."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -112,7 +120,6 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     _mount_ui(app)
-    app.add_middleware(HookEndpoint, core=core)
     _document_hooks(app)
     return app
 

@@ -1,8 +1,8 @@
 """Webhook endpoints.
 
 ``POST /api/v1/hooks/{hook_id}`` is answered by :class:`HookEndpoint`, a plain ASGI layer in
-front of the framework: alert storms are this server's hottest path, and routing, dependency
-injection and response models cost more than the work itself. It needs no bearer token (the
+front of the whole framework: alert storms are this server's hottest path, and middleware,
+routing and dependency injection cost more than the work itself. It needs no bearer token (the
 URL is the secret). ``GET /api/v1/hooks`` lists the endpoints through the regular router.
 """
 
@@ -53,7 +53,7 @@ async def _read_body(receive: Receive, limit: int, declared: str | None) -> byte
 
 
 class HookEndpoint:
-    """ASGI middleware answering webhook POSTs; everything else passes through."""
+    """ASGI layer answering webhook POSTs; everything else (lifespan too) goes to ``app``."""
 
     def __init__(self, app: ASGIApp, core: Core) -> None:
         self.app = app
