@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from threatflow.apps.registry import Registry, default_registry
+from threatflow.apps.service import AppService
 from threatflow.config import Settings
 from threatflow.credentials.crypto import Sealer, load_key
 from threatflow.credentials.service import CredentialService
@@ -48,6 +49,7 @@ class Core:
         self.db = Database(settings.db_url)
         self.registry = registry or default_registry()
         self.events = EventBus()
+        self.apps = AppService(self.db, self.registry)
         self.writer = GroupWriter(self.db.engine)
         self.users = UserService(self.db)
         self.credentials = CredentialService(
@@ -68,7 +70,9 @@ class Core:
         return Validator(self.registry, self.credentials.known_names())
 
     def migrate(self) -> None:
+        """Bring the schema up to date, then load the apps stored in the database."""
         upgrade(self.settings.db_url)
+        self.apps.load_imported()
 
     def first_start(self) -> FirstStart | None:
         return self.users.ensure_admin(self.settings.admin_password, self.settings.admin_token)

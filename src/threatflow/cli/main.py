@@ -178,6 +178,65 @@ def apps_list() -> None:
         [a.category, a.name, ", ".join(a.actions)] for a in registry.apps()])
 
 
+@apps_cli.command("show")
+def apps_show(name: str) -> None:
+    """Show an app: credential fields (secrets marked) and every action's parameters."""
+    from rich.markup import escape
+
+    from threatflow.apps.registry import default_registry
+    from threatflow.cli.app_show import show_app
+
+    registry = default_registry()
+    if name not in registry:
+        # Apps imported from OpenAPI live in the database: open it only for those.
+        registry = _with_core(lambda core: core.registry)
+    if name not in registry:
+        fail(f"no app named {escape(repr(name))}; `threatflow apps list` shows the installed apps")
+    show_app(registry.get(name))
+
+
+@apps_cli.command("import-openapi")
+def apps_import_openapi(
+    source: Annotated[str, typer.Argument(help="OpenAPI/Swagger file (JSON or YAML) or URL")],
+    name: Annotated[str | None, typer.Option(help="App name (default: from the title)")] = None,
+) -> None:
+    """Import an OpenAPI 3.x or Swagger 2.0 document as an app (a new version if it exists)."""
+
+    def work(core: Any) -> dict[str, Any]:
+        document, url = _fetch_document(source)
+        return dict(core.apps.import_document(document, name=name, source_url=url))
+
+    result = _with_core(work)
+    output.console.print(f"[green]imported[/] app [bold]{result['name']}[/] version "
+                         f"{result['version']}: {result['actions']} actions, "
+                         f"{len(result['warnings'])} warnings", highlight=False)
+    for warning in result["warnings"]:
+        output.console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+
+
+def _fetch_document(source: str) -> tuple[bytes, str]:
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            response = httpx.get(source, timeout=30, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise InvalidInput(f"cannot download {source}: {exc}", field="source") from None
+        return response.content, source
+    try:
+        return Path(source).read_bytes(), ""
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror}", field="source") from None
+
+
+@apps_cli.command("delete")
+def apps_delete(name: str) -> None:
+    """Delete an imported app."""
+    _with_core(lambda core: core.apps.delete(name))
+    output.console.print(f"[green]deleted[/] app {name}")
+
+
 @workflows_cli.command("list")
 def workflows_list() -> None:
     """List workflows."""
@@ -196,10 +255,10 @@ def workflows_import(files: list[Path]) -> None:
         for file in files:
             view = core.workflows.create(load_workflow(file), user="cli", message="imported")
             output.console.print(f"[green]imported[/] {view['name']}  id={view['id']}",
-                                 highlight=False)
+                                 highlight=False, soft_wrap=True)
             for hook in view["hooks"]:
                 output.console.print(f"  webhook {hook['trigger_id']}: {hook['url']}",
-                                     highlight=False)
+                                     highlight=False, soft_wrap=True)
 
     _with_core(work)
 
@@ -222,7 +281,7 @@ def executions_list(
     """List the latest executions."""
     page = _with_core(lambda core: core.executions.search(status=status, limit=limit))
     output.rows(["id", "workflow", "status", "source", "created", "ms"], [
-        [e["id"], e["workflow_name"], output.status(e["status"]), e["source"],
+        [e["id"], e["workflow_name"], e["status"], e["source"],
          e["created_at"], e["duration_ms"]] for e in page["items"]])
 
 
@@ -260,7 +319,7 @@ def credentials_set(
 
     view = _with_core(work)
     output.console.print(f"[green]saved[/] credential {view['name']} ({view['app']}): "
-                         f"{json.dumps(view['fields'])}", highlight=False)
+                         f"{json.dumps(view['fields'])}", highlight=False, soft_wrap=True)
 
 
 @credentials_cli.command("list")
