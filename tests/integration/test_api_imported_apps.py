@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.support.api import create, steps_by_id, wait_execution
 
 pytestmark = pytest.mark.integration
