@@ -73,6 +73,8 @@ def load_entry_points() -> list[App]:
             log.exception("cannot load app entry point %s", entry.name)
             continue
         if isinstance(app, App):
+            if app.source == "builtin":
+                app.source = "package"
             apps.append(app)
         else:
             log.warning("entry point %s is not a threatflow App; ignored", entry.name)

@@ -51,8 +51,10 @@ SAMPLE_ALERT: dict[str, Any] = {
 
 
 def _point_credentials(hive: Any, discord: Any) -> None:
-    os.environ["THREATFLOW_CRED_THEHIVE_URL"] = hive.url
-    os.environ["THREATFLOW_CRED_THEHIVE_API_KEY"] = hive.api_key
+    # every field the stand-in checks, so that a stored real credential (with its own
+    # organisation, say) cannot leak into the demo's requests
+    for field, value in hive.credentials.items():
+        os.environ[f"THREATFLOW_CRED_THEHIVE_{field.upper()}"] = value
     os.environ["THREATFLOW_CRED_DISCORD_WEBHOOK_URL"] = discord.webhook_url
 
 

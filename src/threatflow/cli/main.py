@@ -170,12 +170,10 @@ def demo(
 
 @apps_cli.command("list")
 def apps_list() -> None:
-    """List apps and their actions by category."""
-    from threatflow.apps.registry import default_registry
-
-    registry = default_registry()
-    output.rows(["category", "app", "actions"], [
-        [a.category, a.name, ", ".join(a.actions)] for a in registry.apps()])
+    """List apps (built-in, installed packages, imported) and their actions by category."""
+    apps = _with_core(lambda core: core.registry.apps())
+    output.rows(["category", "app", "source", "actions"], [
+        [a.category, a.name, a.source, ", ".join(a.actions)] for a in apps])
 
 
 @apps_cli.command("show")

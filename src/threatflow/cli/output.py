@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from threatflow.errors import Problem
 
@@ -50,7 +51,20 @@ def execution(view: dict[str, Any]) -> None:
 
 
 def rows(columns: list[str], items: list[list[Any]]) -> None:
-    table = Table(*columns, box=None)
-    for item in items:
-        table.add_row(*(str(v) if v is not None else "" for v in item))
+    """A table on a terminal; tab-separated lines when piped, so that no id is cut short.
+
+    Cells are plain text (never markup); a column named ``status`` is coloured by value.
+    """
+    cells = [[str(v) if v is not None else "" for v in item] for item in items]
+    if not console.is_terminal:
+        for line in [columns, *cells]:
+            print("\t".join(line), file=console.file)
+        return
+    table = Table(box=None)
+    for index, name in enumerate(columns):  # the first column (an id or name) is never cut
+        widest = max((len(row[0]) for row in cells), default=0) if index == 0 else None
+        table.add_column(name, no_wrap=index == 0, min_width=widest)
+    for row in cells:
+        table.add_row(*(Text(cell, style=STATUS_STYLE.get(cell, "") if name == "status" else "")
+                        for name, cell in zip(columns, row, strict=True)))
     console.print(table)

@@ -45,4 +45,5 @@ def install_examples(core: Any, folder: Path) -> None:
             continue
         console.print(f"installed example [bold]{view['name']}[/]", highlight=False)
         for hook in view["hooks"]:
-            console.print(f"  webhook {hook['trigger_id']}: {hook['url']}", highlight=False)
+            console.print(f"  webhook {hook['trigger_id']}: {hook['url']}", highlight=False,
+                          soft_wrap=True)
