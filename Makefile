@@ -22,7 +22,7 @@ test: deps ui system
 	$(BIN)/pytest -q
 
 lint: deps
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples/apps
 	$(BIN)/mypy
 
 unit: deps

@@ -26,9 +26,6 @@ class Settings(BaseSettings):
     max_output: int = Field(1024 * 1024, ge=1024, description="Largest stored step output")
     concurrency: int = Field(64, ge=1, le=4096, description="Executions advanced at once")
     step_threads: int = Field(16, ge=1, le=512, description="Threads for blocking actions")
-    workflow_timeout: float = Field(3600, gt=0)
-    executor: str = Field("local", pattern="^(local|celery)$")
-    broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
     log_level: str = "INFO"
     log_format: str = Field("auto", pattern="^(auto|json|console)$")
     examples: bool = Field(True, description="Install the example workflows on first start")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -78,6 +79,9 @@ class Core:
         return self.users.ensure_admin(self.settings.admin_password, self.settings.admin_token)
 
     async def start(self, *, resume: bool = True, schedule: bool = True) -> None:
+        # blocking actions (plain functions) run in this pool
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(self.settings.step_threads, thread_name_prefix="threatflow-step"))
         self.writer.start()
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, connect=10.0),
@@ -87,8 +91,7 @@ class Core:
         self.runner = Runner(
             self.store, self.registry, self.http,
             credentials=self.credentials.lookup, events=self.events,
-            options=RunnerOptions(max_output=self.settings.max_output,
-                                  workflow_timeout=self.settings.workflow_timeout),
+            options=RunnerOptions(max_output=self.settings.max_output),
             cancelled=lambda execution_id: self._executor().is_cancelling(execution_id),
         )
         self.executor = LocalExecutor(self.runner, self.settings.concurrency)

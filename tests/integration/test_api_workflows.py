@@ -74,7 +74,7 @@ def test_invalid_workflow_lists_every_problem(api: Any) -> None:
     body = response.json()
     assert body["error"] == "workflow_invalid"
     paths = {p["path"] for p in body["problems"]}
-    assert {"steps[0].app", "steps[1].action", "steps[2].needs[0]", "steps[2].params",
+    assert {"steps[0].app", "steps[1].action", "steps[2].needs[0]", "steps[2].params.value",
             "steps[2].params.extra", "steps[3].params.seconds", "steps[3].when"} <= paths
 
 

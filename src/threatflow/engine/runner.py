@@ -52,7 +52,6 @@ async def _no_credentials(name: str) -> Mapping[str, Any]:
 @dataclass(slots=True)
 class RunnerOptions:
     max_output: int = 1024 * 1024
-    workflow_timeout: float = 3600.0
 
 
 @dataclass(slots=True)

@@ -141,26 +141,30 @@ class Validator:
     def _expressions(
         self, value: Any, path: str, upstream: set[str] | None, wf: Workflow, bare: bool = False
     ) -> Iterator[Problem]:
-        source = f"{{{{ {value} }}}}" if bare and "{{" not in value else value
-        for rel, message in self.expressions.check_syntax(source):
-            yield Problem(_join(path, rel), message, "expression")
+        """Syntax and step references of every expression in ``value``, at exact paths."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from self._expressions(item, f"{path}.{key}", upstream, wf)
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from self._expressions(item, f"{path}[{index}]", upstream, wf)
+            return
+        if not isinstance(value, str):
+            return
+        for _, message in self.expressions.check_syntax(value, expression=bare):
+            yield Problem(path, message, "expression")
         known = {s.id for s in wf.steps}
-        for ref in sorted(self.expressions.references(source)):
+        for ref in sorted(self.expressions.references(value, expression=bare)):
             if len(ref) < 2 or ref[0] != "steps":
                 continue
-            target = ref[1]
+            target = str(ref[1])
             if target not in known:
                 yield Problem(path, f"expression refers to unknown step {target!r}",
                               "unknown_step")
             elif upstream is not None and target not in upstream:
                 yield Problem(path, f"step {target!r} is not upstream of this step; add it to "
                               "needs", "not_upstream")
-
-
-def _join(path: str, rel: str) -> str:
-    if not rel:
-        return path
-    return f"{path}{rel}" if rel.startswith("[") else f"{path}.{rel}"
 
 
 def _ancestors(workflow: Workflow) -> dict[str, set[str]]:
