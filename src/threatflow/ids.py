@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import random
 import secrets
 import time
 from datetime import UTC, datetime
@@ -15,7 +15,9 @@ def new_id() -> str:
     the primary-key index cheap.
     """
     ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    # uniqueness, not secrecy, is needed here (tokens use ``secrets``); getrandbits avoids a
+    # system call per id, and the random module reseeds itself after a fork
+    rand = random.getrandbits(76)
     value = (ms << 80) | (0x7 << 76) | (rand & ((1 << 76) - 1))
     value = (value & ~(0x3 << 62)) | (0x2 << 62)
     return f"{value:032x}"

@@ -10,7 +10,6 @@ crash re-runs the steps that were in flight: steps run at least once.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,9 +18,11 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import orjson
 
 from threatflow.apps.registry import Registry
 from threatflow.apps.sdk import ActionContext, HttpClient
+from threatflow.db.engine import dumps
 from threatflow.engine.events import EventBus
 from threatflow.engine.expressions import Expressions, default_expressions
 from threatflow.engine.model import Step
@@ -306,11 +307,11 @@ class Runner:
         """JSON-safe output, truncated (and flagged) when over ``max_output`` bytes."""
         if result is None or isinstance(result, bool | int | float):
             return result, False
-        text = json.dumps(result, default=str, ensure_ascii=False)
-        if len(text) <= self.options.max_output:
-            return (result if isinstance(result, str) else json.loads(text)), False
-        limit = self.options.max_output
-        return {"truncated": True, "size": len(text), "preview": text[: limit // 2]}, True
+        data = dumps(result).encode()
+        if len(data) <= self.options.max_output:
+            return (result if isinstance(result, str) else orjson.loads(data)), False
+        preview = data[: self.options.max_output // 2].decode("utf-8", "ignore")
+        return {"truncated": True, "size": len(data), "preview": preview}, True
 
     async def _finish(self, run: _Run, decision: Plan) -> ExecutionStatus:
         record = run.record

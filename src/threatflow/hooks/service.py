@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from threatflow.engine.model import WebhookTrigger
 from threatflow.errors import AuthError, InvalidInput, NotFound, PayloadTooLarge
 from threatflow.executions.service import ExecutionService
@@ -31,6 +33,10 @@ def parse_body(body: bytes, content_type: str) -> Any:
     if kind in ("", "application/json") or kind.endswith("+json"):
         if not text.strip():
             return {}
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # orjson is stricter (huge integers, NaN): let the standard parser decide
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
