@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     max_body: int = Field(1024 * 1024, ge=1024, description="Largest webhook body in bytes")
     max_output: int = Field(1024 * 1024, ge=1024, description="Largest stored step output")
     concurrency: int = Field(64, ge=1, le=4096, description="Executions advanced at once")
+    http_in_flight: int = Field(8, ge=1, le=1024, description="Outbound requests at once")
     step_threads: int = Field(16, ge=1, le=512, description="Threads for blocking actions")
     log_level: str = "INFO"
     log_format: str = Field("auto", pattern="^(auto|json|console)$")

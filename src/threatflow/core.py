@@ -31,6 +31,7 @@ from threatflow.engine.validate import Validator
 from threatflow.executions.service import ExecutionService
 from threatflow.executions.store import RevisionCache, SqlStore
 from threatflow.hooks.service import IntakeService
+from threatflow.http import GatedClient
 from threatflow.ids import utcnow
 from threatflow.scheduler import Scheduler
 from threatflow.users.service import FirstStart, UserService
@@ -83,11 +84,9 @@ class Core:
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(self.settings.step_threads, thread_name_prefix="threatflow-step"))
         self.writer.start()
-        self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(30.0, connect=10.0),
-            limits=httpx.Limits(max_connections=128, max_keepalive_connections=32),
-            follow_redirects=False,
-        )
+        self.http = GatedClient(self.settings.http_in_flight,
+                                timeout=httpx.Timeout(30.0, connect=10.0),
+                                follow_redirects=False)
         self.runner = Runner(
             self.store, self.registry, self.http,
             credentials=self.credentials.lookup, events=self.events,
