@@ -57,6 +57,7 @@ $(WEB): $(UI_SOURCES) ui/package-lock.json
 	touch $@
 
 ui-test: ui
+	cd ui && npm run lint
 	cd ui && npm test
 
 # Debian packages the tests need: Chromium for the browser tests, Node for the UI and Prism.

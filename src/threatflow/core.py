@@ -26,7 +26,7 @@ from threatflow.db.writer import GroupWriter
 from threatflow.engine.events import EventBus
 from threatflow.engine.executors.local import LocalExecutor
 from threatflow.engine.runner import Runner, RunnerOptions
-from threatflow.engine.store import ExecutionRecord
+from threatflow.engine.store import ExecutionRecord, StepRecord
 from threatflow.engine.validate import Validator
 from threatflow.executions.service import ExecutionService
 from threatflow.executions.store import RevisionCache, SqlStore
@@ -59,7 +59,8 @@ class Core:
         self.store = SqlStore(self.db, self.writer, RevisionCache())
         self.workflows = WorkflowService(self.db, self.validator, settings.base_url,
                                          on_change=self._workflow_changed)
-        self.executions = ExecutionService(self.db, self.store, self._submit, self._cancel)
+        self.executions = ExecutionService(self.db, self.store, self._submit, self._cancel,
+                                           self._in_flight)
         self.intake = IntakeService(self.workflows, self.executions, self.credentials.resolve,
                                     settings.max_body)
         self.scheduler = Scheduler(self.db, self.executions)
@@ -127,6 +128,9 @@ class Core:
 
     def _submit(self, record: ExecutionRecord) -> None:
         self._executor().submit(record.id, record)
+
+    def _in_flight(self, execution_id: str) -> list[StepRecord]:
+        return self.runner.in_flight(execution_id) if self.runner is not None else []
 
     def _cancel(self, execution_id: str) -> bool:
         return self._executor().cancel(execution_id)

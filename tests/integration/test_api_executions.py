@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import pytest
@@ -250,3 +251,20 @@ class TestIntake:
         finally:
             with api.core.db.engine.begin() as connection:
                 connection.execute(text("ALTER TABLE executions_gone RENAME TO executions"))
+
+
+def test_running_steps_are_visible(api: Any) -> None:
+    wf = create(api, flow([
+        {"id": "slow", "app": "testkit", "action": "sleep", "params": {"seconds": 1.5}},
+    ]))
+    execution_id = api.post(f"/api/v1/hooks/{wf['hooks'][0]['hook_id']}", json={}).json()[
+        "execution_id"]
+    deadline = time.monotonic() + 5
+    running: list[dict[str, Any]] = []
+    while not running and time.monotonic() < deadline:
+        view = api.get(f"/api/v1/executions/{execution_id}").json()
+        running = [s for s in view["steps"] if s["status"] == "running"]
+        time.sleep(0.02)
+    assert running and running[0]["step_id"] == "slow" and running[0]["started_at"]
+    done = wait_execution(api, execution_id)
+    assert [s["status"] for s in done["steps"]] == ["succeeded"]

@@ -158,3 +158,13 @@ def test_schema_and_schedule_preview(api: Any) -> None:
     assert len(times) == 5
     bad = api.get("/api/v1/schedules/preview?cron=not-cron")
     assert bad.status_code == 400 and "cron" in bad.json()["message"]
+
+
+def test_stale_save_is_refused(api: Any) -> None:
+    wf = api.post("/api/v1/workflows", json={"definition": simple()}).json()
+    first = api.put(f"/api/v1/workflows/{wf['id']}",
+                    json={"definition": simple("A"), "base_revision": 1})
+    assert first.status_code == 200
+    stale = api.put(f"/api/v1/workflows/{wf['id']}",
+                    json={"definition": simple("B"), "base_revision": 1})
+    assert stale.status_code == 409 and "revision 1" in stale.json()["message"]

@@ -12,7 +12,7 @@ from rich.text import Text
 from threatflow.errors import Problem
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # messages name paths: never break them
 
 STATUS_STYLE = {
     "succeeded": "green", "failed": "red", "skipped": "dim", "cancelled": "yellow",

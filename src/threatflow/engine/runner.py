@@ -72,6 +72,7 @@ class _Run:
     context: dict[str, Any]
     states: dict[str, StepState] = field(default_factory=dict)
     tasks: dict[asyncio.Task[StepRecord], str] = field(default_factory=dict)
+    flying: dict[str, StepRecord] = field(default_factory=dict)  # running or waiting
 
 
 def _failure(exc: BaseException) -> _Failure:
@@ -108,6 +109,7 @@ class Runner:
         self.options = options or RunnerOptions()
         self.cancelled = cancelled
         self._graphs: dict[tuple[str, int], tuple[Graph, dict[str, Step]]] = {}
+        self._live: dict[str, _Run] = {}
 
     async def advance(self, execution_id: str, record: ExecutionRecord | None = None) -> (
         ExecutionStatus
@@ -127,12 +129,23 @@ class Runner:
             await self.store.start(record.id, now, deadline)
             record.status = ExecutionStatus.RUNNING
             self._publish_execution(record)
+        self._live[record.id] = run
         try:
             return await self._loop(run)
         except asyncio.CancelledError:
             if self.cancelled(record.id):
                 return await self._cancel(run)
             raise
+        finally:
+            self._live.pop(record.id, None)
+
+    def in_flight(self, execution_id: str) -> list[StepRecord]:
+        """Attempts of an execution advanced here that are running or waiting to retry.
+
+        Step runs are stored when they end; this lets a reader see the ones under way.
+        """
+        run = self._live.get(execution_id)
+        return list(run.flying.values()) if run is not None else []
 
     def _graph(self, record: ExecutionRecord) -> tuple[Graph, dict[str, Step]]:
         key = (record.workflow_id, record.revision)
@@ -194,22 +207,26 @@ class Runner:
         for step_id in decision.start:
             attempt = run.states.get(step_id, StepState()).attempt + 1
             run.states[step_id] = StepState(StepStatus.RUNNING, attempt)
-            coro = self._attempt(run, run.steps[step_id], attempt, 0.0)
-            run.tasks[asyncio.create_task(coro)] = step_id
-            self._publish_step(run.record.id, step_id, "running", attempt)
+            self._fly(run, step_id, attempt, StepStatus.RUNNING, 0.0)
         for retry in decision.retry:
             delay = retry.delay * (1 + random.random() * retry.jitter)
             run.states[retry.step] = StepState(StepStatus.WAITING, retry.attempt - 1)
-            coro = self._attempt(run, run.steps[retry.step], retry.attempt, delay)
-            run.tasks[asyncio.create_task(coro)] = retry.step
-            self._publish_step(run.record.id, retry.step, "waiting", retry.attempt)
+            self._fly(run, retry.step, retry.attempt, StepStatus.WAITING, delay)
+
+    def _fly(self, run: _Run, step_id: str, attempt: int, status: StepStatus,
+             delay: float) -> None:
+        coro = self._attempt(run, run.steps[step_id], attempt, delay)
+        run.tasks[asyncio.create_task(coro)] = step_id
+        flying = StepRecord(step_id, attempt, status, started_at=utcnow())
+        run.flying[step_id] = flying
+        self._publish_step(run.record.id, flying)
 
     def _absorb(self, run: _Run, step_id: str, step_record: StepRecord) -> None:
         run.states[step_id] = step_record.state
         run.record.steps[step_id] = step_record
         run.context["steps"][step_id] = _step_view(step_record)
-        if step_record.status is not StepStatus.SKIPPED or self.events.active:
-            self._publish_step(run.record.id, step_id, step_record.status, step_record.attempt)
+        run.flying.pop(step_id, None)
+        self._publish_step(run.record.id, step_record)
 
     async def _attempt(self, run: _Run, step: Step, attempt: int, delay: float) -> StepRecord:
         if delay > 0:
@@ -368,10 +385,13 @@ class Runner:
         if self.events.active:
             self.events.publish("execution", execution_event(record))
 
-    def _publish_step(self, execution_id: str, step_id: str, status: str, attempt: int) -> None:
+    def _publish_step(self, execution_id: str, record: StepRecord) -> None:
         if self.events.active:
-            self.events.publish("step", {"execution_id": execution_id, "step_id": step_id,
-                                         "status": str(status), "attempt": attempt})
+            self.events.publish("step", {
+                "execution_id": execution_id, "step_id": record.step_id,
+                "status": str(record.status), "attempt": record.attempt,
+                "started_at": iso(record.started_at), "finished_at": iso(record.finished_at),
+            })
 
 
 def execution_event(record: ExecutionRecord) -> dict[str, Any]:

@@ -75,11 +75,13 @@ def step_view(record: StepRecord) -> dict[str, Any]:
 
 class ExecutionService:
     def __init__(self, db: Database, store: SqlStore, submit: Submit,
-                 cancel_local: Callable[[str], bool]) -> None:
+                 cancel_local: Callable[[str], bool],
+                 in_flight: Callable[[str], list[StepRecord]] = lambda _id: []) -> None:
         self.db = db
         self.store = store
         self._submit = submit
         self._cancel_local = cancel_local
+        self._in_flight = in_flight
 
     async def start(self, workflow_id: str, revision: int, workflow: Workflow, payload: Any, *,
                     source: str, trigger_id: str = "") -> str:
@@ -126,18 +128,21 @@ class ExecutionService:
         return {"items": items, "next_cursor": next_cursor}
 
     def get(self, execution_id: str) -> dict[str, Any]:
+        # One read for status and steps: a second read of the status could see the execution
+        # finished while the steps read before it still miss the last step.
         record = self.store.load_sync(execution_id)
-        with self.db.session() as session:
-            row = session.get(ExecutionRow, execution_id)
-        assert row is not None
-        view = summary(row, record.workflow.name)
+        view = summary(record, record.workflow.name)
         view.update(
             payload=record.payload,
             result=record.result,
             definition=record.workflow.model_dump(mode="json", exclude_none=True),
-            steps=[step_view(s) for s in record.history],
+            steps=[step_view(s) for s in record.history + self._flying(record)],
         )
         return view
+
+    def _flying(self, record: ExecutionRecord) -> list[StepRecord]:
+        stored = {(s.step_id, s.attempt) for s in record.history}
+        return [s for s in self._in_flight(record.id) if (s.step_id, s.attempt) not in stored]
 
     def cancel(self, execution_id: str) -> dict[str, Any]:
         record = self.store.load_sync(execution_id)

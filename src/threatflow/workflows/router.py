@@ -50,7 +50,7 @@ def get_workflow(workflow_id: str, core: CoreDep, user: UserDep) -> dict[str, An
 def update_workflow(workflow_id: str, body: WorkflowSave, core: CoreDep,
                     user: UserDep) -> dict[str, Any]:
     return core.workflows.update(workflow_id, body.definition, user=user.username,
-                                 message=body.message)
+                                 message=body.message, base_revision=body.base_revision)
 
 
 @router.patch("/{workflow_id}")

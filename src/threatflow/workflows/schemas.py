@@ -11,6 +11,8 @@ class WorkflowSave(BaseModel):
     definition: dict[str, Any]
     message: str = Field("", max_length=500)
     enabled: bool = True
+    base_revision: int | None = Field(
+        None, description="Revision the editor started from; 409 if the workflow moved on")
 
 
 class WorkflowPatch(BaseModel):

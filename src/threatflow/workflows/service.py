@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from threatflow.db.engine import Database
 from threatflow.engine.model import WebhookTrigger, Workflow, dumps_workflow, loads_workflow
 from threatflow.engine.validate import Validator
-from threatflow.errors import InvalidInput, NotFound
+from threatflow.errors import Conflict, InvalidInput, NotFound
 from threatflow.ids import iso, new_token, utcnow
 from threatflow.workflows.models import HookRow, RevisionRow, WorkflowRow
 
@@ -73,11 +73,15 @@ class WorkflowService:
         return self.create(workflow, user=user, message="imported")
 
     def update(self, workflow_id: str, definition: Any, *, user: str = "",
-               message: str = "") -> dict[str, Any]:
+               message: str = "", base_revision: int | None = None) -> dict[str, Any]:
+        """Save a new revision; with ``base_revision``, refuse if someone saved meanwhile."""
         workflow = self._validator().ensure_valid(definition)
         data = workflow.model_dump(mode="json", exclude_none=True)
         with self.db.session() as session:
             row = self._row(session, workflow_id)
+            if base_revision is not None and base_revision != row.revision:
+                raise Conflict(f"workflow changed since revision {base_revision} (now "
+                               f"{row.revision}); reload it before saving")
             row.revision += 1
             row.name, row.description, row.definition = workflow.name, workflow.description, data
             row.updated_at = utcnow()
