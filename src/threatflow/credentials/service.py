@@ -103,7 +103,9 @@ class CredentialService:
             row = CredentialRow(name=name, app=app, data=self.sealer.seal(dict(fields)))
             session.add(row)
             session.flush()
-            return self._view(row, dict(fields))
+            view = self._view(row, dict(fields))
+        self._cache.pop(name, None)  # the environment alone may have defined it until now
+        return view
 
     def update(self, name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         with self.db.session() as session:
@@ -116,8 +118,9 @@ class CredentialService:
             current.update(changes)
             row.data = self.sealer.seal(current)
             row.updated_at = utcnow()
-            self._cache.pop(name, None)
-            return self._view(row, current)
+            view = self._view(row, current)
+        self._cache.pop(name, None)  # after the commit, so no reader caches the old fields
+        return view
 
     def delete(self, name: str) -> None:
         with self.db.session() as session:
