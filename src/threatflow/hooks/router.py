@@ -52,6 +52,13 @@ async def _read_body(receive: Receive, limit: int, declared: str | None) -> byte
             return bytes(chunks)
 
 
+async def _respond(send: Send, status: int, content: Any,
+                   headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), *(headers or [])]})
+    await send({"type": "http.response.body", "body": orjson.dumps(content)})
+
+
 class HookEndpoint:
     """ASGI layer answering webhook POSTs; everything else (lifespan too) goes to ``app``."""
 
@@ -61,18 +68,20 @@ class HookEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if (scope["type"] != "http" or scope["method"] != "POST"
-                or not path.startswith(PREFIX) or "/" in path[len(PREFIX):]):
+        hook_id = path[len(PREFIX):]
+        if scope["type"] != "http" or not path.startswith(PREFIX) or "/" in hook_id:
             await self.app(scope, receive, send)
             return
+        if scope["method"] != "POST":
+            await _respond(send, 405, body("method_not_allowed", "webhooks accept POST only"),
+                           [(b"allow", b"POST")])
+            return
         try:
-            status, content = await self._accept(path[len(PREFIX):], scope, receive)
+            status, content = await self._accept(hook_id, scope, receive)
         except _ClientGone:
             WEBHOOKS.labels("disconnected").inc()
             return
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": orjson.dumps(content)})
+        await _respond(send, status, content)
 
     async def _accept(self, hook_id: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
