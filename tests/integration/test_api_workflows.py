@@ -30,7 +30,7 @@ def test_requires_a_bearer_token(api: Any) -> None:
 def test_login_gives_a_working_token(api: Any) -> None:
     bad = api.post("/api/v1/auth/login", json={"username": "admin", "password": "x"})
     assert bad.status_code == 401
-    good = api.post("/api/v1/auth/login", json={"username": "admin", "password": "secret-pw"})
+    good = api.post("/api/v1/auth/login", json={"username": "admin", "password": "stack-pw"})
     assert good.status_code == 200
     token = good.json()["token"]
     me = api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})

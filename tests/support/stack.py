@@ -6,21 +6,18 @@ set-up (a module-scoped fixture) build it with :func:`running_api` instead.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from tests.support import testapp
+from tests.support import pg, testapp
 
 from threatflow.apps.registry import Registry, default_registry
 from threatflow.config import Settings
 
 TOKEN = "stack-admin-token-0123456789"
-PG_URL = os.environ.get("THREATFLOW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASES = ("sqlite", "postgres")
 # for fixtures that run once per database: ``@pytest.fixture(params=BY_DATABASE)``
 BY_DATABASE = [pytest.param(kind, marks=[pytest.mark.postgres] if kind == "postgres" else [])
@@ -28,15 +25,10 @@ BY_DATABASE = [pytest.param(kind, marks=[pytest.mark.postgres] if kind == "postg
 
 
 def database_url(kind: str, folder: Path) -> str:
-    """A fresh database: a new SQLite file in ``folder``, or the emptied test PostgreSQL."""
+    """A fresh database: a new SQLite file in ``folder``, or this process's PostgreSQL one."""
     if kind == "sqlite":
         return f"sqlite:///{folder / 'threatflow.db'}"
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
+    return pg.fresh_url()
 
 
 def make_settings(folder: Path, database: str, **overrides: Any) -> Settings:
