@@ -1,99 +1,41 @@
-/** The app catalog: apps by category, with their actions and parameter documentation. */
+/**
+ * The app catalog: apps by category, with their actions and parameter documentation; apps
+ * imported from OpenAPI documents are added here and can be deleted.
+ */
 
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 
-import type { App, AppAction } from "../api/types";
+import type { App } from "../api/types";
 import { useApi } from "../app/context";
+import { useNotify } from "../app/toasts";
 import { EmptyState, ErrorBox, Loading } from "../components/Feedback";
+import { ConfirmDialog } from "../components/Modal";
 import { CATEGORIES } from "../graph/catalog";
-import { fieldsFromSchema } from "../graph/schemaForm";
-
-function ActionDoc({ app, action }: { app: App; action: AppAction }) {
-  const fields = fieldsFromSchema(action.params_schema);
-  return (
-    <details className="action-doc" data-testid={`action-${app.name}.${action.name}`}>
-      <summary>
-        <strong>{action.title}</strong> <code>{`${app.name}.${action.name}`}</code>
-      </summary>
-      {action.description ? <p>{action.description}</p> : null}
-      {action.docs_url ? (
-        <p>
-          <a href={action.docs_url} target="_blank" rel="noreferrer">
-            Vendor documentation
-          </a>
-        </p>
-      ) : null}
-      {fields.length ? (
-        <table className="table compact">
-          <thead>
-            <tr>
-              <th>Parameter</th>
-              <th>Type</th>
-              <th>Required</th>
-              <th>Default</th>
-              <th>Description</th>
-            </tr>
-          </thead>
-          <tbody>
-            {fields.map((f) => (
-              <tr key={f.name}>
-                <td>
-                  <code>{f.name}</code>
-                </td>
-                <td>{f.kind === "enum" ? f.options.map(String).join(" | ") : f.kind}</td>
-                <td>{f.required ? "yes" : ""}</td>
-                <td>{f.hasDefault ? <code>{JSON.stringify(f.default)}</code> : ""}</td>
-                <td>{f.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p className="muted">No parameters.</p>
-      )}
-    </details>
-  );
-}
-
-function AppCard({ app }: { app: App }) {
-  return (
-    <article className="app-card" data-testid={`app-${app.name}`}>
-      <header>
-        <h3>{app.title}</h3>
-        <span className="muted small-text">
-          {app.name} · v{app.version} · {app.source}
-        </span>
-      </header>
-      {app.description ? <p>{app.description}</p> : null}
-      {app.credential_fields.length ? (
-        <p className="small-text">
-          Credential fields:{" "}
-          {app.credential_fields.map((f) => (
-            <code key={f.name} title={f.description}>
-              {f.name}
-              {f.secret ? " (secret)" : ""}
-              {f.required ? "*" : ""}{" "}
-            </code>
-          ))}
-        </p>
-      ) : null}
-      {app.docs_url ? (
-        <a href={app.docs_url} target="_blank" rel="noreferrer" className="small-text">
-          Documentation
-        </a>
-      ) : null}
-      {app.actions.map((action) => (
-        <ActionDoc key={action.name} app={app} action={action} />
-      ))}
-    </article>
-  );
-}
+import { AppCard } from "./apps/AppCard";
+import { useAppsApi } from "./apps/appsApi";
+import { OpenApiImportDialog } from "./apps/OpenApiImportDialog";
 
 export function AppsPage() {
   const api = useApi();
+  const appsApi = useAppsApi();
+  const notify = useNotify();
+  const client = useQueryClient();
   const [search, setSearch] = useState("");
+  const [importing, setImporting] = useState(false);
+  const [deleting, setDeleting] = useState<App | null>(null);
   const apps = useQuery({ queryKey: ["apps"], queryFn: () => api.listApps(), staleTime: 300_000 });
+  const remove = useMutation({
+    mutationFn: (app: App) => appsApi.deleteApp(app.name),
+    onSuccess: (_, app) => {
+      notify(`Deleted ${app.title}`, "success");
+      setDeleting(null);
+      // the deleted app's export would answer 404: drop it rather than refetch it
+      client.removeQueries({ queryKey: ["apps", app.name] });
+      void client.invalidateQueries({ queryKey: ["apps"], exact: true });
+    },
+    onError: (err) => notify(err.message, "error"),
+  });
   const groups = useMemo(() => {
     const words = search.toLowerCase().split(/\s+/).filter(Boolean);
     const visible = (apps.data?.items ?? []).filter((a) => {
@@ -119,6 +61,9 @@ export function AppsPage() {
           onChange={(e) => setSearch(e.target.value)}
           data-testid="apps-search"
         />
+        <button type="button" onClick={() => setImporting(true)} data-testid="openapi-import">
+          Import OpenAPI
+        </button>
       </header>
       {apps.isPending ? <Loading /> : null}
       {apps.isError ? <ErrorBox error={apps.error} onRetry={() => void apps.refetch()} /> : null}
@@ -130,11 +75,30 @@ export function AppsPage() {
           <h2>{group.category}</h2>
           <div className="app-grid">
             {group.apps.map((app) => (
-              <AppCard key={app.name} app={app} />
+              <AppCard key={app.name} app={app} onDelete={setDeleting} />
             ))}
           </div>
         </section>
       ))}
+      {importing ? (
+        <OpenApiImportDialog
+          onClose={() => setImporting(false)}
+          onImported={(result) => {
+            void client.invalidateQueries({ queryKey: ["apps"], exact: true });
+            void client.invalidateQueries({ queryKey: ["apps", result.name] });
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title="Delete app"
+          message={`Delete ${deleting.title} (${deleting.name}) and all its imported versions? Workflow steps that use its actions will fail until it is imported again.`}
+          confirmLabel={remove.isPending ? "Deleting…" : "Delete"}
+          danger
+          onConfirm={() => !remove.isPending && remove.mutate(deleting)}
+          onCancel={() => setDeleting(null)}
+        />
+      ) : null}
     </div>
   );
 }
