@@ -32,3 +32,9 @@ def api(settings: Settings) -> Iterator[Any]:
     """A TestClient on a started app (testkit app included), authenticated as the admin."""
     with running_api(settings) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps an event loop running in the
+    main thread for the rest of the session, where asyncio.run() would then fail."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
