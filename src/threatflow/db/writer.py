@@ -70,6 +70,21 @@ class GroupWriter:
             self._wake.notify()
         return await future
 
+    def write_later(self, work: Callable[[Connection], Any] | Op, what: str) -> None:
+        """Queue a write without waiting for its commit; a failure is logged.
+
+        For writes that only make progress visible: the writes queued after it from the same
+        caller commit in the same batch or a later one, never before it.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        future.add_done_callback(lambda f: _log_failure(f, what))
+        with self._wake:
+            if self._closed:
+                raise Unavailable("the database writer is stopped")
+            self._queue.append((work, future, loop))
+            self._wake.notify()
+
     def close(self) -> None:
         with self._wake:
             self._closed = True
@@ -126,6 +141,11 @@ class GroupWriter:
             loop.call_soon_threadsafe(_resolve, future, None, exc)
         else:
             loop.call_soon_threadsafe(_resolve, future, result, None)
+
+
+def _log_failure(future: asyncio.Future[Any], what: str) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("%s was not stored: %s", what, future.exception())
 
 
 def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

@@ -167,8 +167,11 @@ class SqlStore:
         await self.writer.write(write)
 
     async def start(self, execution_id: str, started_at: datetime, deadline_at: datetime) -> None:
-        await self.writer.write(Op(START_EXECUTION, {
-            "b_id": execution_id, "b_started": started_at, "b_deadline": deadline_at}))
+        # Not awaited: "running" only informs readers; a crash before it commits leaves the
+        # execution queued, and queued executions are resumed too.
+        self.writer.write_later(Op(START_EXECUTION, {
+            "b_id": execution_id, "b_started": started_at, "b_deadline": deadline_at}),
+            f"start of execution {execution_id}")
 
     async def save_step(self, execution_id: str, record: StepRecord) -> None:
         values = step_values(execution_id, record)
@@ -198,6 +201,9 @@ class SqlStore:
         error: str | None = None,
         result: Any = None,
     ) -> None:
-        await self.writer.write(Op(FINISH_EXECUTION, {
+        # Not awaited either: every step run is already stored, so if the process dies
+        # before this commits, the resumed execution finds nothing left to run and finishes
+        # again with the same outcome.
+        self.writer.write_later(Op(FINISH_EXECUTION, {
             "b_id": execution_id, "b_status": str(status), "b_finished": finished_at,
-            "b_error": error, "b_result": result}))
+            "b_error": error, "b_result": result}), f"end of execution {execution_id}")
