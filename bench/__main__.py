@@ -4,6 +4,8 @@ Measured on loopback with SQLite, every accepted alert committed before its 202:
 - webhook intake rate and p50/p99 latency at concurrency 1, 16 and 64 (wrk drives the load);
 - completed executions per second of the failed-SSH scenario against local stand-ins;
 - engine overhead per step with no-op steps (in-process, SQL store and memory store);
+- engine overhead of one HTTP action over the bare request to the same stand-in;
+- the executions list with 100,000 executions stored;
 - resident memory of the server idle and at its peak.
 """
 
@@ -22,7 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.server import BenchServer, rss_mb, wait_all_final
+from bench.http_action import http_action_overhead
+from bench.listing import listing
+from bench.server import BenchServer, free_port, rss_mb, wait_all_final
+from bench.standins import LoadStandIns
 from bench.steps import step_overhead
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,6 +133,9 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[list[str]] = []
     rows += asyncio.run(step_overhead())
+    with LoadStandIns(free_port()) as standins:
+        rows += asyncio.run(http_action_overhead(standins.webhook_url))
+    rows += listing()
     if not args.skip_server:
         wrk = ensure_wrk()
         with tempfile.TemporaryDirectory() as tmp, BenchServer(Path(tmp)) as server:

@@ -10,8 +10,8 @@ template can build is bounded: strings stop at ``MAX_STRING`` characters, regula
 expressions only look at ``MAX_REGEX_SUBJECT`` characters, lists and mappings built inside
 one render stop at ``MAX_WEIGHT`` units (one per value plus one per 64 characters of text),
 and loops at ``MAX_LOOP_ITERATIONS`` in total. Python's ``re`` cannot be interrupted, so a
-pattern with catastrophic backtracking can still spin on a 1 MiB subject (see the TODO on
-``_regex``).
+pattern with catastrophic backtracking can still spin on a 1 MiB subject (see the note on
+``_regex``, marked TODO(expressions)).
 """
 
 from __future__ import annotations
