@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from threatflow.cli.output import console
-from threatflow.engine.model import load_workflow
+from threatflow.engine.model import Workflow, load_workflow
 from threatflow.errors import ThreatflowError
 
 
@@ -29,6 +29,19 @@ def first_start(core: Any) -> None:
     console.rule()
 
 
+def _provide_credentials(core: Any, workflow: Workflow) -> None:
+    """Create the (empty) credentials an example names, so it installs on a fresh machine;
+    its steps say which field is missing until the user fills them in."""
+    known = core.credentials.known_names()
+    for step in workflow.steps:
+        if step.credential and step.credential not in known:
+            core.credentials.create(step.credential, step.app, {})
+            known.add(step.credential)
+            console.print(f"created empty credential [bold]{step.credential}[/] for the "
+                          f"examples: threatflow credentials set {step.credential} --app "
+                          f"{step.app} --field ...", highlight=False)
+
+
 def install_examples(core: Any, folder: Path) -> None:
     """Import each example workflow whose name is not taken yet."""
     if not folder.is_dir():
@@ -39,6 +52,7 @@ def install_examples(core: Any, folder: Path) -> None:
             workflow = load_workflow(path)
             if workflow.name in taken:
                 continue
+            _provide_credentials(core, workflow)
             view = core.workflows.create(workflow, user="system", message="example")
         except ThreatflowError as exc:
             console.print(f"[yellow]example {path.name} not installed:[/] {exc}")
