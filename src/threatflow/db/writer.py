@@ -48,6 +48,7 @@ class GroupWriter:
 
     def __init__(self, engine: Engine, max_batch: int = 512) -> None:
         self._engine = engine
+        self._connection: Connection | None = None  # the writer thread's own, kept open
         self._max_batch = max_batch
         self._queue: deque[_Item] = deque()
         self._wake = threading.Condition()
@@ -102,6 +103,12 @@ class GroupWriter:
             return [self._queue.popleft() for _ in range(count)]
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._release()
+
+    def _serve(self) -> None:
         while (batch := self._take()) is not None:
             try:
                 results = self._commit([fn for fn, _, _ in batch])
@@ -118,16 +125,29 @@ class GroupWriter:
     def _commit(self, work: list[Work]) -> list[Any]:
         results: list[Any] = [None] * len(work)
         grouped: dict[int, tuple[Executable, list[dict[str, Any]]]] = {}
-        with self._engine.begin() as connection:
-            for index, item in enumerate(work):
-                if isinstance(item, Op):
-                    grouped.setdefault(id(item.statement), (item.statement, []))[1].append(
-                        item.params)
-                else:
-                    results[index] = item(connection)
-            for statement, params in grouped.values():
-                connection.execute(statement, params)
+        if self._connection is None or self._connection.invalidated:
+            self._connection = self._engine.connect()
+        connection = self._connection
+        try:
+            with connection.begin():
+                for index, item in enumerate(work):
+                    if isinstance(item, Op):
+                        grouped.setdefault(id(item.statement), (item.statement, []))[1].append(
+                            item.params)
+                    else:
+                        results[index] = item(connection)
+                for statement, params in grouped.values():
+                    connection.execute(statement, params)
+        except Exception:
+            # start the next batch on a fresh connection: this one may be broken
+            self._release()
+            raise
         return results
+
+    def _release(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def _single(self, item: _Item) -> None:
         work, future, loop = item
