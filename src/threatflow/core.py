@@ -61,8 +61,7 @@ class Core:
                                          on_change=self._workflow_changed)
         self.executions = ExecutionService(self.db, self.store, self._submit, self._cancel,
                                            self._in_flight)
-        self.intake = IntakeService(self.workflows, self.executions, self.credentials.resolve,
-                                    settings.max_body)
+        self.intake = IntakeService(self.executions, self.credentials.resolve, settings.max_body)
         self.scheduler = Scheduler(self.db, self.executions)
         self.runner: Runner | None = None
         self.executor: LocalExecutor | None = None

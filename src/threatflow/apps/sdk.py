@@ -43,6 +43,7 @@ __all__ = [
     "CredentialField",
     "HttpClient",
     "HttpError",
+    "make_context",
 ]
 
 log = logging.getLogger("threatflow.apps")
@@ -228,6 +229,21 @@ class ActionContext:
                 f"credential field {name!r} is not set", error_type="credential", retryable=False
             )
         return value
+
+
+def make_context(
+    client: httpx.AsyncClient,
+    credentials: Mapping[str, Any] | None = None,
+    *,
+    execution_id: str = "",
+    step_id: str = "",
+    logger_name: str = "threatflow.apps",
+) -> ActionContext:
+    """An action context outside an execution (connection tests, the test kit)."""
+    logger = logging.LoggerAdapter(logging.getLogger(logger_name),
+                                   {"execution_id": execution_id, "step_id": step_id})
+    return ActionContext(credentials=dict(credentials or {}), http=HttpClient(client, logger),
+                         log=logger, execution_id=execution_id, step_id=step_id)
 
 
 ActionFunc = Callable[..., Any]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
-from threatflow.apps.sdk import ActionContext, App, HttpClient
+from threatflow.apps import sdk
+from threatflow.apps.sdk import ActionContext, App
 
 __all__ = ["FakeTransport", "make_context", "run_action", "run_action_async"]
 
@@ -45,14 +45,9 @@ class FakeTransport(httpx.MockTransport):
 def make_context(
     client: httpx.AsyncClient, credentials: Mapping[str, Any] | None = None, step_id: str = "test"
 ) -> ActionContext:
-    logger = logging.LoggerAdapter(logging.getLogger("threatflow.apps.test"), {})
-    return ActionContext(
-        credentials=dict(credentials or {}),
-        http=HttpClient(client, logger),
-        log=logger,
-        execution_id="test",
-        step_id=step_id,
-    )
+    """An action context for tests, logging as ``threatflow.apps.test``."""
+    return sdk.make_context(client, credentials, execution_id="test", step_id=step_id,
+                            logger_name="threatflow.apps.test")
 
 
 async def run_action_async(

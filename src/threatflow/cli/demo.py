@@ -80,7 +80,7 @@ async def _fire(core: Any, payload: Any) -> dict[str, Any]:
         hook_id = _hook_id(core)
         body = json.dumps(payload).encode()
         execution_id = await core.intake.receive(
-            hook_id, body, {"content-type": "application/json"})
+            core.workflows.hook_target(hook_id), body, {"content-type": "application/json"})
         for _ in range(600):
             view: dict[str, Any] = core.executions.get(execution_id)
             if view["status"] in EXECUTION_FINAL:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from threatflow.api.deps import CoreDep, UserDep
-from threatflow.apps.testing import make_context
+from threatflow.apps.sdk import make_context
 from threatflow.errors import ActionError
 
 router = APIRouter(prefix="/credentials", tags=["credentials"])

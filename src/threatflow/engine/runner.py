@@ -25,7 +25,7 @@ from threatflow.apps.sdk import ActionContext, HttpClient
 from threatflow.db.engine import dumps
 from threatflow.engine.events import EventBus
 from threatflow.engine.expressions import Expressions, default_expressions
-from threatflow.engine.model import Step
+from threatflow.engine.model import Step, Workflow
 from threatflow.engine.planner import (
     EXECUTION_FINAL,
     ExecutionStatus,
@@ -108,7 +108,7 @@ class Runner:
         self.expressions = expressions or default_expressions()
         self.options = options or RunnerOptions()
         self.cancelled = cancelled
-        self._graphs: dict[tuple[str, int], tuple[Graph, dict[str, Step]]] = {}
+        self._graphs: dict[tuple[str, int], tuple[Workflow, Graph, dict[str, Step]]] = {}
         self._live: dict[str, _Run] = {}
 
     async def advance(self, execution_id: str, record: ExecutionRecord | None = None) -> (
@@ -148,14 +148,17 @@ class Runner:
         return list(run.flying.values()) if run is not None else []
 
     def _graph(self, record: ExecutionRecord) -> tuple[Graph, dict[str, Step]]:
+        # Keyed by revision, checked by identity: stores hand out one parsed object per
+        # revision, while an id reused for another definition (in-process runs) recompiles.
         key = (record.workflow_id, record.revision)
         found = self._graphs.get(key)
-        if found is None or found[1].keys() != {s.id for s in record.workflow.steps}:
-            found = compile_graph(record.workflow), {s.id: s for s in record.workflow.steps}
+        if found is None or found[0] is not record.workflow:
+            steps = {s.id: s for s in record.workflow.steps}
+            found = record.workflow, compile_graph(record.workflow), steps
             if len(self._graphs) > 1000:
                 self._graphs.clear()
             self._graphs[key] = found
-        return found
+        return found[1], found[2]
 
     def _prepare(self, record: ExecutionRecord) -> _Run:
         context = {

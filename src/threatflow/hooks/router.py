@@ -87,10 +87,10 @@ class HookEndpoint:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope["headers"]}
         try:
-            self.core.workflows.hook_target(hook_id)
+            target = self.core.workflows.hook_target(hook_id)  # 404 before reading the body
             raw = await _read_body(receive, self.core.settings.max_body,
                                    headers.get("content-length"))
-            execution_id = await self.core.intake.receive(hook_id, raw, headers)
+            execution_id = await self.core.intake.receive(target, raw, headers)
         except _ClientGone:
             raise
         except Exception as exc:

@@ -19,7 +19,7 @@ import orjson
 from threatflow.engine.model import WebhookTrigger
 from threatflow.errors import AuthError, InvalidInput, NotFound, PayloadTooLarge
 from threatflow.executions.service import ExecutionService
-from threatflow.workflows.service import WorkflowService
+from threatflow.workflows.service import HookTarget
 
 SecretLookup = Callable[[str], Mapping[str, Any]]
 
@@ -74,16 +74,15 @@ def verify(trigger: WebhookTrigger, body: bytes, headers: Mapping[str, str],
 
 
 class IntakeService:
-    def __init__(self, workflows: WorkflowService, executions: ExecutionService,
-                 secrets: SecretLookup, max_body: int) -> None:
-        self.workflows = workflows
+    def __init__(self, executions: ExecutionService, secrets: SecretLookup,
+                 max_body: int) -> None:
         self.executions = executions
         self.secrets = secrets
         self.max_body = max_body
 
-    async def receive(self, hook_id: str, body: bytes, headers: Mapping[str, str]) -> str:
-        """Accept one webhook call; returns the id of the committed execution."""
-        target = self.workflows.hook_target(hook_id)
+    async def receive(self, target: HookTarget, body: bytes,
+                      headers: Mapping[str, str]) -> str:
+        """Accept one webhook call for ``target``; returns the committed execution's id."""
         if len(body) > self.max_body:
             raise PayloadTooLarge(len(body), self.max_body)
         verify(target.trigger, body, headers, self.secrets)
