@@ -22,10 +22,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = Field("", description="Base URL shown for webhooks; default host:port")
+    forwarded_allow_ips: str | None = Field(
+        None, description="Proxies trusted for X-Forwarded-For/-Proto (comma-separated "
+        "addresses, or *); unset: the headers are ignored")
     max_body: int = Field(1024 * 1024, ge=1024, description="Largest webhook body in bytes")
     max_output: int = Field(1024 * 1024, ge=1024, description="Largest stored step output")
     concurrency: int = Field(64, ge=1, le=4096, description="Executions advanced at once")
-    http_in_flight: int = Field(8, ge=1, le=1024, description="Outbound requests at once")
+    http_in_flight: int = Field(100, ge=1, le=4096, description="Outbound requests at once")
     step_threads: int = Field(16, ge=1, le=512, description="Threads for blocking actions")
     log_level: str = "INFO"
     log_format: str = Field("auto", pattern="^(auto|json|console)$")

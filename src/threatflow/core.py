@@ -22,7 +22,7 @@ from threatflow.credentials.crypto import Sealer, load_key
 from threatflow.credentials.service import CredentialService
 from threatflow.db.engine import Database
 from threatflow.db.migrate import upgrade
-from threatflow.db.writer import GroupWriter
+from threatflow.db.writer import make_writer
 from threatflow.engine.events import EventBus
 from threatflow.engine.executors.local import LocalExecutor
 from threatflow.engine.runner import Runner, RunnerOptions
@@ -31,7 +31,7 @@ from threatflow.engine.validate import Validator
 from threatflow.executions.service import ExecutionService
 from threatflow.executions.store import RevisionCache, SqlStore
 from threatflow.hooks.service import IntakeService
-from threatflow.http import GatedClient
+from threatflow.http import make_client
 from threatflow.ids import utcnow
 from threatflow.scheduler import Scheduler
 from threatflow.users.service import FirstStart, UserService
@@ -52,7 +52,7 @@ class Core:
         self.registry = registry or default_registry()
         self.events = EventBus()
         self.apps = AppService(self.db, self.registry)
-        self.writer = GroupWriter(self.db.engine)
+        self.writer = make_writer(self.db.engine)
         self.users = UserService(self.db)
         self.credentials = CredentialService(
             self.db, Sealer(load_key(settings.secret_key, settings.data_dir)), self.registry)
@@ -84,7 +84,7 @@ class Core:
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(self.settings.step_threads, thread_name_prefix="threatflow-step"))
         self.writer.start()
-        self.http = GatedClient(self.settings.http_in_flight,
+        self.http = make_client(self.settings.http_in_flight,
                                 timeout=httpx.Timeout(30.0, connect=10.0),
                                 follow_redirects=False)
         self.runner = Runner(
@@ -108,7 +108,7 @@ class Core:
             await self.executor.drain(drain)
         if self.http is not None:
             await self.http.aclose()
-        await asyncio.to_thread(self.writer.close)
+        await self.writer.stop()
         self.db.dispose()
 
     async def resume(self) -> int:

@@ -1,28 +1,58 @@
 """The process-wide outbound HTTP client.
 
-httpcore's connection pool scans every queued request and every idle connection (probing
-each socket) on each request, so its cost grows with the square of what is in flight: at 64
-concurrent requests one client served ten times fewer requests a second than at one. A gate
-in front of the pool keeps what reaches it small; waiting at the gate is a cheap semaphore.
+Apps see an ``httpx.AsyncClient``; underneath, requests travel through aiohttp's connection
+pool (``httpx-aiohttp``, by an httpx maintainer). Measured against a loopback stand-in, that
+costs a third of the CPU time per request of httpx's own transport (about 0.3 ms instead of
+1 ms at 8 concurrent requests), and its pool does not slow down as more requests are in
+flight. CPU per request is what bounds how many alerts a process can act on.
 """
 
 from __future__ import annotations
 
-import asyncio
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
+from multidict import CIMultiDict
 
 
-class GatedClient(httpx.AsyncClient):
-    """An ``httpx.AsyncClient`` that lets at most ``in_flight`` requests into its pool."""
+def make_client(in_flight: int = 100, **kwargs: Any) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` with at most ``in_flight`` requests (and connections) open
+    at once; the rest wait for a free connection, up to the pool timeout."""
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    transport = _Transport(limits=limits, verify=kwargs.pop("verify", True))
+    # One client serves every app and every credential: a session cookie set for one
+    # credential must never ride along with another's requests to the same host.
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(transport=transport, limits=limits, cookies=no_cookies, **kwargs)
 
-    def __init__(self, in_flight: int = 8, **kwargs: Any) -> None:
-        kwargs.setdefault("limits", httpx.Limits(max_connections=in_flight * 4,
-                                                 max_keepalive_connections=in_flight))
-        super().__init__(**kwargs)
-        self._gate = asyncio.Semaphore(in_flight)
 
-    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        async with self._gate:
-            return await super().send(request, **kwargs)
+class _Transport(AiohttpTransport):
+    """Sends header names as the app wrote them (``Authorization``, not ``authorization``):
+    HTTP says case does not matter, but some appliances' APIs were not told."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        headers = request.headers
+        request.headers = CIMultiDict(  # type: ignore[assignment]
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw)
+        try:
+            return await super().handle_async_request(request)
+        except httpx.TransportError as exc:
+            raise _precise(exc, request) from exc.__cause__
+        finally:
+            request.headers = headers
+
+
+def _precise(exc: httpx.TransportError, request: httpx.Request) -> httpx.TransportError:
+    """httpx-aiohttp reports every failure to connect as a connect timeout; an operator
+    needs to tell "refused" or "reset" from "too slow"."""
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ServerTimeoutError | TimeoutError):
+        return exc
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(str(cause), request=request)
+    if isinstance(cause, aiohttp.ClientConnectionError):
+        return httpx.ReadError(str(cause) or type(cause).__name__, request=request)
+    return exc

@@ -19,6 +19,7 @@ values and raise :class:`~threatflow.errors.ActionError` (or a subclass) on fail
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import re
@@ -100,6 +101,7 @@ _SECRET_PATHS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # actions call the same few URLs over and over
 def redact_url(url: str) -> str:
     """Hide credentials in a URL: user info, secret-looking query values, path tokens."""
     parts = urlsplit(url)
@@ -169,7 +171,7 @@ class HttpClient:
         self, method: str, url: str, *, raise_for_status: bool = True, **kwargs: Any
     ) -> httpx.Response:
         started = time.perf_counter()
-        safe_url = redact_url(url)
+        safe_url = redact_url(url) if isinstance(url, str) else redact_url(str(url))
         try:
             response = await self._client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
@@ -184,10 +186,9 @@ class HttpClient:
                 error_type="connection",
                 retryable=True,
             ) from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self._log.info(
-            "http %s %s -> %s in %.1f ms", method, safe_url, response.status_code, elapsed_ms
-        )
+        if self._log.isEnabledFor(logging.INFO):
+            self._log.info("http %s %s -> %s in %.1f ms", method, safe_url,
+                           response.status_code, (time.perf_counter() - started) * 1000)
         if raise_for_status and response.status_code >= 400:
             raise HttpError(
                 response.status_code, _vendor_message(response), method=method, url=safe_url
@@ -303,7 +304,7 @@ class Action:
                 for err in exc.errors(include_url=False)
             ]
             raise ParamsInvalid(problems) from None
-        return {name: getattr(model, name) for name in type(model).model_fields}
+        return dict(model.__dict__)  # the fields, as validated
 
     async def invoke(self, ctx: ActionContext, params: Mapping[str, Any]) -> Any:
         """Validate parameters and run the action; blocking functions run in a thread."""

@@ -120,7 +120,9 @@ def serve(
         if examples is not None and settings.examples:
             install_examples(core, examples)
     uvicorn.run(create_app(core=core), host=settings.host, port=settings.port,
-                log_config=None, access_log=False, timeout_graceful_shutdown=5)
+                log_config=None, access_log=False, timeout_graceful_shutdown=5,
+                proxy_headers=settings.forwarded_allow_ips is not None,
+                forwarded_allow_ips=settings.forwarded_allow_ips)
 
 
 @app.command()

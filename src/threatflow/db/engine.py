@@ -19,6 +19,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_size_limit=67108864")  # the log file shrinks back to 64 MiB
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from threatflow.db.engine import Database
-from threatflow.db.writer import GroupWriter, Op
+from threatflow.db.writer import Op, Writer
 from threatflow.engine.model import Workflow, parse_workflow
 from threatflow.engine.planner import ExecutionStatus, StepStatus
 from threatflow.engine.store import ExecutionRecord, StepRecord
@@ -112,7 +112,7 @@ def step_values(execution_id: str, record: StepRecord) -> dict[str, Any]:
 class SqlStore:
     """Executions and step runs in SQLite or PostgreSQL."""
 
-    def __init__(self, db: Database, writer: GroupWriter, revisions: RevisionCache) -> None:
+    def __init__(self, db: Database, writer: Writer, revisions: RevisionCache) -> None:
         self.db = db
         self.writer = writer
         self.revisions = revisions
@@ -152,7 +152,8 @@ class SqlStore:
             "id": record.id, "workflow_id": record.workflow_id, "revision": record.revision,
             "status": str(record.status), "source": record.source,
             "trigger_id": record.trigger_id, "payload": record.payload,
-            "created_at": record.created_at or utcnow(),
+            "created_at": record.created_at or utcnow(), "parent_id": None,
+            "cancel_requested": False,
         }
         steps = [step_values(record.id, s) for s in record.history]
 
