@@ -9,6 +9,7 @@ flight. CPU per request is what bounds how many alerts a process can act on.
 
 from __future__ import annotations
 
+import os
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -22,11 +23,26 @@ def make_client(in_flight: int = 100, **kwargs: Any) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with at most ``in_flight`` requests (and connections) open
     at once; the rest wait for a free connection, up to the pool timeout."""
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    transport = _Transport(limits=limits, verify=kwargs.pop("verify", True))
-    # One client serves every app and every credential: a session cookie set for one
-    # credential must never ride along with another's requests to the same host.
+    ssl_context = httpx.create_ssl_context(verify=kwargs.pop("verify", True))
+
+    def session() -> aiohttp.ClientSession:  # made on first use, inside the running loop
+        connector = aiohttp.TCPConnector(limit=in_flight, ssl=ssl_context,
+                                         keepalive_timeout=limits.keepalive_expiry)
+        # One client serves every app and every credential: a session cookie set for one
+        # credential must never ride along with another's requests to the same host.
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                     trust_env=_proxy_in_env())
+
+    transport = _Transport(limits=limits, client=session)
     no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     return httpx.AsyncClient(transport=transport, limits=limits, cookies=no_cookies, **kwargs)
+
+
+def _proxy_in_env() -> bool:
+    """Honour HTTP(S)_PROXY as httpx would; aiohttp reads them only when told to."""
+    return any(os.environ.get(name) for name in
+               ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                "all_proxy"))
 
 
 class _Transport(AiohttpTransport):

@@ -126,3 +126,34 @@ def test_workflow_output_expression() -> None:
     record = execute(workflow_steps, {"x": 7}, output={"doubled": "{{ steps.a.result * 2 }}"})
     assert record.status is ExecutionStatus.SUCCEEDED and record.result == {"doubled": 14}
     assert execute(workflow_steps, {"x": 7}).result is None
+
+
+def test_workflow_timeout_stops_parallel_branches_too() -> None:
+    record = execute([
+        {"id": "a", "app": "testkit", "action": "sleep", "params": {"seconds": 5}},
+        {"id": "b", "app": "testkit", "action": "sleep", "params": {"seconds": 5}},
+    ], timeout=0.1)
+    assert record.status is ExecutionStatus.FAILED and "workflow timeout" in (record.error or "")
+    assert status(record) == {"a": StepStatus.CANCELLED, "b": StepStatus.CANCELLED}
+
+
+def test_workflow_timeout_in_the_middle_of_a_chain_keeps_what_finished() -> None:
+    record = execute([
+        {"id": "first", "app": "testkit", "action": "echo", "params": {"value": 1}},
+        {"id": "slow", "app": "testkit", "action": "sleep", "needs": ["first"],
+         "params": {"seconds": 5}},
+        {"id": "never", "app": "testkit", "action": "echo", "needs": ["slow"]},
+    ], timeout=0.2)
+    assert record.status is ExecutionStatus.FAILED
+    assert status(record) == {"first": StepStatus.SUCCEEDED, "slow": StepStatus.CANCELLED}
+
+
+def test_cancel_while_waiting_to_retry_keeps_the_failed_attempt() -> None:
+    key = new_id()
+    record = execute([{"id": "flaky", "app": "testkit", "action": "fail",
+                       "retry": {"attempts": 3, "backoff": 5, "jitter": 0},
+                       "params": {"retryable": True, "times": 2, "key": key}}],
+                     cancel_after=0.1)
+    assert record.status is ExecutionStatus.CANCELLED
+    assert [(s.attempt, s.status) for s in record.history] == [
+        (1, StepStatus.FAILED), (2, StepStatus.CANCELLED)]

@@ -112,14 +112,16 @@ def serve(
     with handled():
         settings = Settings(**overrides)
         logs.setup(settings.log_level, settings.log_format)
-        from threatflow.core import Core
+        from threatflow.core import Core, tune_gc
 
         core = Core(settings)
         core.migrate()
         first_start(core)
         if examples is not None and settings.examples:
             install_examples(core, examples)
-    uvicorn.run(create_app(core=core), host=settings.host, port=settings.port,
+    application = create_app(core=core)
+    tune_gc()
+    uvicorn.run(application, host=settings.host, port=settings.port,
                 log_config=None, access_log=False, timeout_graceful_shutdown=5,
                 proxy_headers=settings.forwarded_allow_ips is not None,
                 forwarded_allow_ips=settings.forwarded_allow_ips)

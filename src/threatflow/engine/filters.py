@@ -118,8 +118,11 @@ def checked(func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)  # copies jinja's pass_context / pass_eval_context marker too
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         result = func(*args, **kwargs)
-        if any(result is arg for arg in args):  # nothing new was built (default, ...)
-            return result
+        if result is None or isinstance(result, str | int | float):
+            return result  # weighed by the string size guards, or weightless
+        for arg in args:
+            if result is arg:  # nothing new was built (default, ...)
+                return result
         return check_weight(result)
 
     return wrapper

@@ -73,6 +73,7 @@ class _Run:
     states: dict[str, StepState] = field(default_factory=dict)
     tasks: dict[asyncio.Task[StepRecord], str] = field(default_factory=dict)
     flying: dict[str, StepRecord] = field(default_factory=dict)  # running or waiting
+    expired: bool = False  # the workflow timeout interrupted this run
 
 
 def _failure(exc: BaseException) -> _Failure:
@@ -130,14 +131,29 @@ class Runner:
             record.status = ExecutionStatus.RUNNING
             self._publish_execution(record)
         self._live[record.id] = run
+        task = asyncio.current_task()
+        assert task is not None
+        # One timer per run enforces the workflow timeout, whatever is awaited when it fires.
+        timer = asyncio.get_running_loop().call_later(
+            max(_seconds_left(record), 0.0), self._expire, run, task)
         try:
             return await self._loop(run)
         except asyncio.CancelledError:
+            if run.expired:
+                task.uncancel()
+                return await self._time_out(run)
             if self.cancelled(record.id):
                 return await self._cancel(run)
             raise
         finally:
+            timer.cancel()
             self._live.pop(record.id, None)
+
+    @staticmethod
+    def _expire(run: _Run, task: asyncio.Task[Any]) -> None:
+        if not task.done():
+            run.expired = True
+            task.cancel()
 
     def in_flight(self, execution_id: str) -> list[StepRecord]:
         """Attempts of an execution advanced here that are running or waiting to retry.
@@ -186,13 +202,20 @@ class Runner:
             if decision.done:
                 assert decision.outcome is not None
                 return await self._finish(run, decision)
-            self._launch(run, decision)
-            remaining = _seconds_left(record)
-            if remaining <= 0:
+            if _seconds_left(record) <= 0:
                 return await self._time_out(run)
-            done, _ = await asyncio.wait(
-                run.tasks, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
-            )
+            if not run.tasks and not decision.retry and len(decision.start) == 1:
+                # One step at a time (a chain, the common shape): run it in this coroutine,
+                # sparing a task and a wait per step.
+                step_id = decision.start[0]
+                attempt = run.states.get(step_id, StepState()).attempt + 1
+                run.states[step_id] = StepState(StepStatus.RUNNING, attempt)
+                self._flying(run, step_id, attempt, StepStatus.RUNNING)
+                step_record = await self._attempt(run, run.steps[step_id], attempt, 0.0)
+                self._absorb(run, step_id, step_record)
+                continue
+            self._launch(run, decision)
+            done, _ = await asyncio.wait(run.tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 step_id = run.tasks.pop(task)
                 self._absorb(run, step_id, task.result())
@@ -220,6 +243,9 @@ class Runner:
              delay: float) -> None:
         coro = self._attempt(run, run.steps[step_id], attempt, delay)
         run.tasks[asyncio.create_task(coro)] = step_id
+        self._flying(run, step_id, attempt, status)
+
+    def _flying(self, run: _Run, step_id: str, attempt: int, status: StepStatus) -> None:
         flying = StepRecord(step_id, attempt, status, started_at=utcnow())
         run.flying[step_id] = flying
         self._publish_step(run.record.id, flying)
@@ -364,10 +390,12 @@ class Runner:
         return status
 
     async def _stop_tasks(self, run: _Run, status: StepStatus, reason: str) -> None:
-        for task, step_id in list(run.tasks.items()):
+        for task in run.tasks:
             task.cancel()
+        # every step under way: those in tasks, and the one this coroutine was running
+        for step_id in list(run.flying):
             now = utcnow()
-            attempt = run.states[step_id].attempt or 1
+            attempt = run.flying[step_id].attempt
             stopped = StepRecord(step_id, attempt, status, error_type="cancelled",
                                  error_message=reason, started_at=now, finished_at=now)
             await self.store.save_step(run.record.id, stopped)
