@@ -34,8 +34,31 @@ def make_client(in_flight: int = 100, **kwargs: Any) -> httpx.AsyncClient:
                                      trust_env=_proxy_in_env())
 
     transport = _Transport(limits=limits, client=session)
-    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.AsyncClient(transport=transport, limits=limits, cookies=no_cookies, **kwargs)
+    return _Client(transport=transport, limits=limits, **kwargs)
+
+
+class _NoCookies(httpx.Cookies):
+    """An always-empty jar: what a response sets is dropped without being parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _Client(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` that keeps no cookies (see :func:`make_client`)."""
+
+    _none = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._none
+
+    @cookies.setter
+    def cookies(self, value: Any) -> None:
+        pass  # nothing to keep
 
 
 def _proxy_in_env() -> bool:

@@ -171,3 +171,16 @@ def test_the_checkpointer_keeps_the_log_from_growing(url: str, tmp_path: Path) -
     assert max(sizes) < 8_000_000, sizes
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM executions")).scalar() == 3000
+
+
+@pytest.mark.parametrize("value", [
+    WHEN, WHEN.replace(microsecond=0), datetime(2026, 1, 2, 3, 4, 5),
+    datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), None])
+def test_the_fast_sqlite_datetime_matches_sqlalchemy(value: datetime | None) -> None:
+    from threatflow.db.base import UTCDateTime
+    from threatflow.db.writer import sqlite_datetime
+
+    dialect = make_engine("sqlite://").dialect
+    reference = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert reference is not None
+    assert sqlite_datetime(value) == reference(value)

@@ -31,6 +31,7 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from threatflow.errors import ActionError, HttpError, ParamsInvalid, Problem
@@ -172,6 +173,8 @@ class HttpClient:
     ) -> httpx.Response:
         started = time.perf_counter()
         safe_url = redact_url(url) if isinstance(url, str) else redact_url(str(url))
+        if kwargs.get("json") is not None and "content" not in kwargs:
+            _encode_json(kwargs)
         try:
             response = await self._client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
@@ -209,6 +212,19 @@ class HttpClient:
 
     async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("DELETE", url, **kwargs)
+
+
+def _encode_json(kwargs: dict[str, Any]) -> None:
+    """Encode a ``json=`` body with orjson (httpx uses the standard library, five times
+    slower); bodies orjson refuses are left to httpx."""
+    try:
+        content = orjson.dumps(kwargs["json"])
+    except TypeError:
+        return
+    headers = httpx.Headers(kwargs.get("headers"))
+    headers.setdefault("Content-Type", "application/json")
+    kwargs.update(content=content, headers=headers)
+    del kwargs["json"]
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ crash re-runs the steps that were in flight: steps run at least once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -273,7 +274,7 @@ class Runner:
             record.error_message = failure.message
             record.retryable = failure.retryable
         record.finished_at = utcnow()
-        STEP_SECONDS.labels(step.app, str(record.status)).observe(
+        _step_seconds(step.app, record.status).observe(
             (record.finished_at - started).total_seconds())
         await self.store.save_step(run.record.id, record)
         return record
@@ -307,7 +308,8 @@ class Runner:
         if step.timeout is None:
             return await call
         try:
-            return await asyncio.wait_for(call, step.timeout)
+            async with asyncio.timeout(step.timeout):  # unlike wait_for, makes no task
+                return await call
         except TimeoutError:
             raise ActionTimeout(step.timeout) from None
 
@@ -423,6 +425,12 @@ class Runner:
                 "status": str(record.status), "attempt": record.attempt,
                 "started_at": iso(record.started_at), "finished_at": iso(record.finished_at),
             })
+
+
+@functools.lru_cache(maxsize=1024)
+def _step_seconds(app: str, status: StepStatus) -> Any:
+    """The histogram child of an (app, status) pair; labels() looks it up under a lock."""
+    return STEP_SECONDS.labels(app, str(status))
 
 
 def execution_event(record: ExecutionRecord) -> dict[str, Any]:
