@@ -33,18 +33,17 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def wait_all_final(api: httpx.Client, before: int, timeout: float = 600) -> tuple[int, int]:
-    """Wait until no execution is queued or running; returns (total, failed) counts."""
+def wait_drained(api: httpx.Client, timeout: float = 600) -> float:
+    """Wait until no execution is queued, running or waiting; returns the moment it was so
+    (``time.perf_counter()``), to within one poll."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         active = sum(len(api.get("/api/v1/executions", params={"status": s, "limit": 1})
                          .json()["items"]) for s in ("queued", "running", "waiting"))
         if not active:
-            break
-        time.sleep(0.5)  # each poll costs the server a little CPU
-    total = count(api)
-    failed = count(api, "failed")
-    return total, failed
+            return time.perf_counter()
+        time.sleep(0.25)  # each poll costs the server a little CPU
+    raise RuntimeError("executions still active after the timeout")
 
 
 def count(api: httpx.Client, status: str | None = None) -> int:
@@ -128,4 +127,4 @@ class BenchServer:
 
     def drain(self) -> None:
         with self.client() as api:
-            wait_all_final(api, 0)
+            wait_drained(api)

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         "addresses, or *); unset: the headers are ignored")
     max_body: int = Field(1024 * 1024, ge=1024, description="Largest webhook body in bytes")
     max_output: int = Field(1024 * 1024, ge=1024, description="Largest stored step output")
-    concurrency: int = Field(64, ge=1, le=4096, description="Executions advanced at once")
+    concurrency: int = Field(128, ge=1, le=4096, description="Executions advanced at once")
     http_in_flight: int = Field(100, ge=1, le=4096, description="Outbound requests at once")
     step_threads: int = Field(16, ge=1, le=512, description="Threads for blocking actions")
     log_level: str = "INFO"

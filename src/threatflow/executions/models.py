@@ -46,7 +46,7 @@ class StepRunRow(Base):
     __table_args__ = (UniqueConstraint("execution_id", "step_id", "attempt"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    execution_id: Mapped[str] = mapped_column(String(32), index=True)
+    execution_id: Mapped[str] = mapped_column(String(32))  # indexed by the unique key
     step_id: Mapped[str] = mapped_column(String(64))
     attempt: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 class LocalExecutor:
     """Advances executions in this process; ``concurrency`` caps how many run at once."""
 
-    def __init__(self, runner: Runner, concurrency: int = 64) -> None:
+    def __init__(self, runner: Runner, concurrency: int = 128) -> None:
         self.runner = runner
         self._limit = asyncio.Semaphore(concurrency)
         self._tasks: dict[str, asyncio.Task[None]] = {}
