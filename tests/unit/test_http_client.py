@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -146,3 +147,41 @@ def test_in_flight_bounds_open_connections() -> None:
         return peak
 
     assert asyncio.run(main()) <= 3
+
+
+@pytest.mark.parametrize(("url", "params", "expected"), [
+    ("https://discord.test/api/webhooks/1/t", {"wait": "true"},
+     "https://discord.test/api/webhooks/1/t?wait=true"),
+    ("https://x.test/a?b=1", {"c": "2 3"}, None),  # merged or replaced: httpx decides
+    ("https://x.test/a?b=1", {"b": "9"}, "https://x.test/a?b=9"),
+    ("https://x.test/a", {"n": 5}, "https://x.test/a?n=5"),
+    ("https://x.test/a", None, "https://x.test/a"),
+])
+def test_cached_urls_and_params_give_what_httpx_would(url: str, params: Any,
+                                                      expected: str | None) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            http = HttpClient(client, logging.LoggerAdapter(logging.getLogger("t")))
+            for _ in range(2):  # the second call is answered from the caches
+                await http.get(url, params=params)
+            await client.get(url, params=params)  # plain httpx, for reference
+
+    asyncio.run(main())
+    assert seen == [expected or seen[2]] * 3
+
+
+def test_an_invalid_url_is_a_clear_step_error() -> None:
+    async def main() -> None:
+        async with make_client() as client:
+            http = HttpClient(client, logging.LoggerAdapter(logging.getLogger("t")))
+            await http.get("http://ho\x00st/x")
+
+    with pytest.raises(ActionError) as caught:
+        asyncio.run(main())
+    assert caught.value.error_type == "invalid_url" and not caught.value.retryable
