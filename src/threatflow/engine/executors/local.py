@@ -1,14 +1,20 @@
-"""The in-process executor: an asyncio task per execution, a bounded number at once."""
+"""The in-process executor: an asyncio task per running execution, a bounded number at once.
+
+Executions beyond ``concurrency`` wait in a queue of ids; only the first ``keep_records`` of
+them keep the record the caller passed (which spares a database read when they start). An
+alert storm, or a restart that resumes a million queued executions, therefore costs memory
+in proportion to the ids, not to the alerts: those are in the database already.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import OrderedDict
 
-from threatflow.engine.planner import ExecutionStatus
 from threatflow.engine.runner import Runner
 from threatflow.engine.store import ExecutionRecord
-from threatflow.ids import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -16,58 +22,98 @@ log = logging.getLogger(__name__)
 class LocalExecutor:
     """Advances executions in this process; ``concurrency`` caps how many run at once."""
 
-    def __init__(self, runner: Runner, concurrency: int = 128) -> None:
+    def __init__(self, runner: Runner, concurrency: int = 128,
+                 keep_records: int = 4096) -> None:
         self.runner = runner
-        self._limit = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._keep_records = keep_records
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._queue: OrderedDict[str, ExecutionRecord | None] = OrderedDict()
+        self._kept = 0  # queued entries that hold a record
         self._cancelling: set[str] = set()
+        self._dropped: set[str] = set()  # cancelled while queued: skipped when their turn comes
+        self._lock = threading.Lock()  # cancel() comes from API threads
 
     @property
     def in_flight(self) -> int:
-        return len(self._tasks)
+        """Executions running here or queued to run."""
+        return len(self._tasks) + len(self._queue)
 
     def submit(self, execution_id: str, record: ExecutionRecord | None = None) -> None:
-        if execution_id in self._tasks:
+        if execution_id in self._tasks or execution_id in self._queue:
             return
-        task = asyncio.get_running_loop().create_task(self._run(execution_id, record))
-        self._tasks[execution_id] = task
-        task.add_done_callback(lambda _t: self._tasks.pop(execution_id, None))
+        if len(self._tasks) < self._concurrency:
+            self._start(execution_id, record)
+            return
+        if record is not None and self._kept < self._keep_records:
+            self._kept += 1
+        else:
+            record = None  # read back from the database when its turn comes
+        with self._lock:
+            self._queue[execution_id] = record
 
     def submit_record(self, record: ExecutionRecord) -> None:
         self.submit(record.id, record)
 
+    def _start(self, execution_id: str, record: ExecutionRecord | None) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(execution_id, record))
+        self._tasks[execution_id] = task
+        task.add_done_callback(lambda _t: self._finished(execution_id))
+
+    def _finished(self, execution_id: str) -> None:
+        self._tasks.pop(execution_id, None)
+        while self._queue and len(self._tasks) < self._concurrency:
+            with self._lock:
+                next_id, record = self._queue.popitem(last=False)
+                dropped = next_id in self._dropped
+                self._dropped.discard(next_id)
+                if not dropped:
+                    self._start(next_id, record)
+            if record is not None:
+                self._kept -= 1
+
     async def _run(self, execution_id: str, record: ExecutionRecord | None) -> None:
         try:
-            async with self._limit:
-                await self.runner.advance(execution_id, record)
+            await self.runner.advance(execution_id, record)
         except asyncio.CancelledError:
             if execution_id not in self._cancelling:
                 raise
-            # cancelled while still queued here: advance() never started
-            await self.runner.store.finish(execution_id, ExecutionStatus.CANCELLED,
-                                           finished_at=utcnow(), error="cancelled by a user")
         except Exception:  # a broken execution must not take the executor down
             log.exception("execution %s stopped with an internal error", execution_id)
         finally:
             self._cancelling.discard(execution_id)
 
     def is_running(self, execution_id: str) -> bool:
-        return execution_id in self._tasks
+        """Whether this process runs the execution or has it queued."""
+        if execution_id in self._tasks:
+            return True
+        return execution_id in self._queue and execution_id not in self._dropped
 
     def is_cancelling(self, execution_id: str) -> bool:
         return execution_id in self._cancelling
 
     def cancel(self, execution_id: str) -> bool:
-        """Cancel a running execution of this process; False when it is not here."""
-        task = self._tasks.get(execution_id)
-        if task is None:
-            return False
+        """Cancel an execution of this process; False when none of its steps runs here.
+
+        Called from API threads. A queued execution is only marked to be skipped (False:
+        nothing runs, the caller records the cancellation in the database).
+        """
+        with self._lock:
+            task = self._tasks.get(execution_id)
+            if task is None:
+                if execution_id in self._queue:
+                    self._dropped.add(execution_id)
+                return False
         self._cancelling.add(execution_id)
         task.get_loop().call_soon_threadsafe(task.cancel)
         return True
 
     async def drain(self, grace: float) -> None:
-        """Wait for running executions, then stop the rest (they resume at next start)."""
+        """Wait for running executions, then stop the rest; queued and stopped executions
+        stay unfinished in the database and resume at the next start."""
+        self._queue.clear()
+        self._dropped.clear()
+        self._kept = 0
         tasks = list(self._tasks.values())
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
