@@ -169,6 +169,15 @@ def test_regex_capture_flags_and_bad_patterns() -> None:
         run("regex_capture", text="x", pattern="[")
 
 
+def test_a_catastrophic_regex_is_stopped_with_a_clear_error() -> None:
+    started = time.perf_counter()
+    with pytest.raises(ParamsInvalid, match="took more than"):
+        run("regex_capture", text="a" * 40 + "b", pattern="(a|aa)+$")
+    with pytest.raises(ParamsInvalid, match="took more than"):
+        run("filter_list", items=["a" * 40 + "b"], operator="regex", value="(a|aa)+$")
+    assert time.perf_counter() - started < 3
+
+
 # parse_iocs
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,15 @@ def test_regex_errors_and_input_limit() -> None:
     big = "a" * (filters.MAX_REGEX_SUBJECT + 1)
     assert "over the limit of 1048576" in reason("{{ big | regex_search('b') }}", big=big)
     assert render("{{ big | regex_search('b') }}", big=big[:-1]) is None
+
+
+@pytest.mark.parametrize("use", ["regex_search", "regex_findall", "regex_replace"])
+def test_a_catastrophic_regex_fails_in_time_instead_of_freezing_the_engine(use: str) -> None:
+    extra = ", 'x'" if use == "regex_replace" else ""
+    started = time.perf_counter()
+    message = reason(f"{{{{ t | {use}('(a|aa)+$'{extra}) }}}}", t="a" * 40 + "b")
+    assert time.perf_counter() - started < 2  # without the limit: minutes
+    assert "took more than 0.25 s" in message
 
 
 # -- addresses and indicators ---------------------------------------------------------------

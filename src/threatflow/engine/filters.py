@@ -9,9 +9,9 @@ Workflow authors are trusted to automate, not to take the worker down, so everyt
 template can build is bounded: strings stop at ``MAX_STRING`` characters, regular
 expressions only look at ``MAX_REGEX_SUBJECT`` characters, lists and mappings built inside
 one render stop at ``MAX_WEIGHT`` units (one per value plus one per 64 characters of text),
-and loops at ``MAX_LOOP_ITERATIONS`` in total. Python's ``re`` cannot be interrupted, so a
-pattern with catastrophic backtracking can still spin on a 1 MiB subject (see the note on
-``_regex``, marked TODO(expressions)).
+and loops at ``MAX_LOOP_ITERATIONS`` in total. Regular expressions from workflow authors run
+on the ``regex`` engine with a time limit (``REGEX_SECONDS``): a pattern with catastrophic
+backtracking fails its step instead of freezing the engine.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from functools import lru_cache, wraps
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import regex
 from jinja2 import pass_eval_context
 from jinja2.filters import do_batch, do_indent, sync_do_join, sync_do_slice
 from jinja2.nodes import EvalContext
@@ -39,6 +40,7 @@ from jinja2.runtime import LoopContext, Undefined
 MAX_STRING = 4 * 1024 * 1024
 MAX_REGEX_SUBJECT = 1024 * 1024
 MAX_PATTERN = 4096
+REGEX_SECONDS = 0.25  # per regular-expression operation
 MAX_WIDTH = 10_000
 MAX_DEPTH = 100
 MAX_WEIGHT = 1 << 21
@@ -355,26 +357,32 @@ def from_json(value: Any) -> Any:
         raise FilterError("JSON nested too deeply") from None
 
 
-# TODO(expressions): Python's re cannot be interrupted, so a pattern with catastrophic
-# backtracking can spin on a 1 MiB subject; rendering is synchronous, so the step timeout
-# does not stop it either. A time limit in the worker (or the re2 engine) would close this.
 @lru_cache(maxsize=512)
-def _regex(pattern: str, ignorecase: bool) -> re.Pattern[str]:
+def _regex(pattern: str, ignorecase: bool) -> regex.Pattern[str]:
     try:
-        return re.compile(pattern, re.IGNORECASE if ignorecase else 0)
-    except re.error as exc:
+        return regex.compile(pattern, regex.IGNORECASE if ignorecase else 0)
+    except regex.error as exc:
         raise FilterError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
-def _compile(pattern: Any, ignorecase: bool) -> re.Pattern[str]:
+def _compile(pattern: Any, ignorecase: bool) -> regex.Pattern[str]:
     return _regex(_text(pattern, "a regular expression", MAX_PATTERN), bool(ignorecase))
+
+
+def _too_slow(pattern: Any) -> FilterError:
+    return FilterError(f"regular expression {str(pattern)[:80]!r} took more than "
+                       f"{REGEX_SECONDS:g} s; make it less ambiguous (nested repeats)")
 
 
 def regex_search(
     value: Any, pattern: Any, group: int | str = 0, ignorecase: bool = False
 ) -> str | None:
     """The first match of ``pattern`` (or its ``group``), ``None`` when nothing matches."""
-    match = _compile(pattern, ignorecase).search(_text(value, "regex_search", MAX_REGEX_SUBJECT))
+    subject = _text(value, "regex_search", MAX_REGEX_SUBJECT)
+    try:
+        match = _compile(pattern, ignorecase).search(subject, timeout=REGEX_SECONDS)
+    except TimeoutError:
+        raise _too_slow(pattern) from None
     if match is None:
         return None
     try:
@@ -385,7 +393,11 @@ def regex_search(
 
 def regex_findall(value: Any, pattern: Any, ignorecase: bool = False) -> list[Any]:
     """Every match; with groups in the pattern, each match is the list of its groups."""
-    found = _compile(pattern, ignorecase).findall(_text(value, "regex_findall", MAX_REGEX_SUBJECT))
+    subject = _text(value, "regex_findall", MAX_REGEX_SUBJECT)
+    try:
+        found = _compile(pattern, ignorecase).findall(subject, timeout=REGEX_SECONDS)
+    except TimeoutError:
+        raise _too_slow(pattern) from None
     return [list(item) if isinstance(item, tuple) else item for item in found]
 
 
@@ -397,7 +409,7 @@ def regex_replace(
     template = _text(repl, "regex_replace replacement")
     size = len(text)
 
-    def expand(match: re.Match[str]) -> str:
+    def expand(match: regex.Match[str]) -> str:
         nonlocal size
         piece = match.expand(template)
         size += len(piece) - (match.end() - match.start())
@@ -405,8 +417,11 @@ def regex_replace(
         return piece
 
     try:
-        return _compile(pattern, ignorecase).sub(expand, text, count=int(count))
-    except re.error as exc:
+        return _compile(pattern, ignorecase).sub(expand, text, count=int(count),
+                                                 timeout=REGEX_SECONDS)
+    except TimeoutError:
+        raise _too_slow(pattern) from None
+    except (regex.error, IndexError) as exc:  # regex reports a missing group as IndexError
         raise FilterError(f"invalid replacement {template!r}: {exc}") from None
 
 

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import regex
 from pydantic import Field
 
 from threatflow.apps.builtin._httpkit import http_error, http_for, response_body
@@ -32,6 +33,7 @@ from threatflow.apps.builtin.tools._values import (
     split_items,
 )
 from threatflow.apps.sdk import ActionContext, App, Category
+from threatflow.engine.filters import REGEX_SECONDS
 
 __all__ = ["app"]
 
@@ -86,22 +88,26 @@ def regex_capture(
     text: Any, pattern: str, ignore_case: bool = False, multiline: bool = False
 ) -> dict[str, Any]:
     """Every match of ``pattern`` in ``text``, with its groups and named groups."""
-    flags = (re.IGNORECASE if ignore_case else 0) | (re.MULTILINE if multiline else 0)
+    flags = (regex.IGNORECASE if ignore_case else 0) | (regex.MULTILINE if multiline else 0)
     try:
-        regex = re.compile(pattern, flags)
-    except re.error as exc:
+        compiled = regex.compile(pattern, flags)
+    except regex.error as exc:
         raise invalid("pattern", f"invalid regular expression: {exc}") from None
     subject = text if isinstance(text, str) else jsonlib.dumps(text, default=str)
-    matches = [
-        {
-            "match": found.group(0),
-            "groups": list(found.groups()),
-            "named": found.groupdict(),
-            "start": found.start(),
-            "end": found.end(),
-        }
-        for found in regex.finditer(subject)
-    ]
+    try:
+        matches = [
+            {
+                "match": found.group(0),
+                "groups": list(found.groups()),
+                "named": found.groupdict(),
+                "start": found.start(),
+                "end": found.end(),
+            }
+            for found in compiled.finditer(subject, timeout=REGEX_SECONDS)
+        ]
+    except TimeoutError:
+        raise invalid("pattern", f"the regular expression took more than {REGEX_SECONDS:g} s; "
+                      "make it less ambiguous (nested repeats)") from None
     return {"matches": matches, "count": len(matches)}
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from typing import Any, Literal
 
+import regex
+
+from threatflow.engine.filters import REGEX_SECONDS
 from threatflow.errors import ParamsInvalid, Problem
 
 Operator = Literal[
@@ -164,10 +166,20 @@ def _order_check(operator: Operator, value: Any) -> Check:
 
 def _regex_check(pattern: Any, case_sensitive: bool) -> Check:
     try:
-        regex = re.compile(str(pattern), 0 if case_sensitive else re.IGNORECASE)
-    except re.error as exc:
+        compiled = regex.compile(str(pattern), 0 if case_sensitive else regex.IGNORECASE)
+    except regex.error as exc:
         raise invalid("value", f"invalid regular expression: {exc}") from None
-    return lambda found: found is not _MISSING and regex.search(_text(found, True)) is not None
+
+    def check(found: Any) -> bool:
+        if found is _MISSING:
+            return False
+        try:
+            return compiled.search(_text(found, True), timeout=REGEX_SECONDS) is not None
+        except TimeoutError:
+            raise invalid("value", f"the regular expression took more than {REGEX_SECONDS:g} "
+                          "s on an item; make it less ambiguous") from None
+
+    return check
 
 
 def split_items(items: list[Any], field: str, check: Check, negate: bool) -> dict[str, Any]:
