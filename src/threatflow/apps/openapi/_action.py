@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as ModelError
 
 from threatflow.apps.openapi._auth import Authenticator, TokenCache
+from threatflow.apps.openapi._files import FileFields, accepting_files, file_fields, read_files
 from threatflow.apps.openapi._servers import fill
 from threatflow.apps.openapi._spec import FORMAT, FORMAT_VERSION, ActionSpec, AppSpec
 from threatflow.apps.openapi._wire import build_request, response_result
@@ -48,6 +49,7 @@ class OpenApiAction(Action):
     path: str = ""
     deprecated: bool = False
     coercions: dict[str, str] = field(default_factory=dict)
+    files: FileFields | None = None
     _checker: Draft202012Validator | None = field(default=None, init=False, repr=False)
 
     def params_schema(self) -> dict[str, Any]:
@@ -57,7 +59,8 @@ class OpenApiAction(Action):
         """Check ``params`` against the schema; raise :class:`ParamsInvalid` with every problem.
 
         Scalar path, query, header and cookie parameters given as text ("5", "true") are
-        read as the number or boolean their schema asks for, as a form would send them.
+        read as the number or boolean their schema asks for, as a form would send them. Files
+        in the body come back as :class:`~threatflow.apps.openapi._files.FileValue`.
         """
         values = {name: self._coerce(name, value) for name, value in params.items()}
         if self._checker is None:
@@ -68,6 +71,9 @@ class OpenApiAction(Action):
         for error in self._checker.iter_errors(values):
             for problem in _problems(error):
                 problems.setdefault((problem.path, problem.message), problem)
+        if self.files is not None:
+            values, bad_files = read_files(values, self.files)
+            problems.update(((p.path, p.message), p) for p in bad_files)
         if problems:
             raise ParamsInvalid(sorted(problems.values(), key=lambda p: p.path))
         return values
@@ -231,6 +237,8 @@ def build_app(app_spec: Mapping[str, Any], *, token_cache: TokenCache | None = N
 
 
 def _action(app: AppSpec, action: ActionSpec, auth: Authenticator) -> OpenApiAction:
+    files = file_fields(action)
+    schema = action.params_schema if files is None else accepting_files(action.params_schema, files)
     return OpenApiAction(
         app=app.name,
         name=action.name,
@@ -239,11 +247,12 @@ def _action(app: AppSpec, action: ActionSpec, auth: Authenticator) -> OpenApiAct
         func=_Call(app, action, auth),
         params_model=_AnyParams,
         wants_ctx=True,
-        schema=action.params_schema,
+        schema=schema,
         method=action.method,
         path=action.path,
         deprecated=action.deprecated,
         coercions=_coercions(action),
+        files=files,
     )
 
 

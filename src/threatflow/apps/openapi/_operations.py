@@ -12,13 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from threatflow.apps.openapi._media import is_json
 from threatflow.apps.openapi._names import NameCandidate, from_method_path, from_operation_id
 from threatflow.apps.openapi._names import unique as unique_names
 from threatflow.apps.openapi._schema import Refs, SchemaConverter, UnresolvedRef, Warnings
 from threatflow.apps.openapi._security import requirements
 from threatflow.apps.openapi._servers import operation_server
 from threatflow.apps.openapi._spec import BodySpec, Location, ParamSpec, SchemeSpec
-from threatflow.apps.openapi._wire import is_json
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

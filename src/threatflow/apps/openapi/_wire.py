@@ -3,12 +3,11 @@
 Styles (``style``/``explode``): path ``simple``, ``label``, ``matrix``; query ``form``,
 ``spaceDelimited``, ``pipeDelimited``, ``deepObject`` (and Swagger 2.0's tab-separated
 arrays); header ``simple``; cookie ``form``. Values are JSON values already checked against
-the action's schema.
+the action's schema, except files, which arrive as :class:`FileValue` (see ``_files``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -18,19 +17,20 @@ from urllib.parse import quote
 
 import httpx
 
+from threatflow.apps.openapi._files import FileValue, binary_body
+from threatflow.apps.openapi._media import (
+    FORM,
+    MULTIPART,
+    OCTET_STREAM,
+    base_type,
+    is_json,
+    is_text,
+)
 from threatflow.apps.openapi._spec import ActionSpec, BodySpec, ParamSpec
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|", "tabDelimited": "\t"}
 _COOKIE_SAFE = "-._~!$&'()*+/:=?@[]"
-_FORM = "application/x-www-form-urlencoded"
-_MULTIPART = "multipart/form-data"
-
-
-def is_json(media_type: str) -> bool:
-    """``application/json``, ``application/problem+json``, ``text/json``..."""
-    base = media_type.split(";")[0].strip().lower()
-    return base in ("application/json", "text/json") or base.endswith("+json")
 
 
 @dataclass
@@ -138,22 +138,38 @@ def _add_body(request: WireRequest, body: BodySpec | None, params: Mapping[str, 
     if body is None or params.get(body.name) is None:
         return
     value = params[body.name]
-    media_type = body.media_type.split(";")[0].strip().lower()
-    if media_type == _FORM and isinstance(value, dict):  # httpx writes the Content-Type
+    media_type = base_type(body.media_type)
+    if media_type == FORM and isinstance(value, dict):  # httpx writes the Content-Type
         request.content["data"] = {k: _form_value(v) for k, v in value.items() if v is not None}
         return
-    if media_type == _MULTIPART and isinstance(value, dict):
-        # (None, text) makes a plain form field; httpx writes the header with the boundary.
-        # TODO(openapi): file parts go out as text fields; real uploads need a way to pass
-        # files (bytes and a file name) from earlier steps, which workflows do not have yet.
-        fields = [(str(k), (None, _text(v))) for k, v in value.items() if v is not None]
-        request.content["files"] = fields
+    if media_type == MULTIPART and isinstance(value, dict):
+        request.content["files"] = _parts(value)  # httpx writes the header with the boundary
         return
-    if isinstance(value, str) and not is_json(media_type):
+    if isinstance(value, FileValue):  # the whole body is one file: its bytes as they are
+        request.content["content"] = value.content
+    elif isinstance(value, str) and not is_json(media_type):
         request.content["content"] = value.encode()
     else:
         request.content["content"] = json.dumps(value, ensure_ascii=False).encode()
     request.headers["Content-Type"] = body.media_type
+
+
+def _parts(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    """One part per field, and per file of an array of files."""
+    parts: list[tuple[str, Any]] = []
+    for name, item in value.items():
+        if isinstance(item, list) and any(isinstance(each, FileValue) for each in item):
+            parts.extend((str(name), _part(each)) for each in item)
+        elif item is not None:
+            parts.append((str(name), _part(item)))
+    return parts
+
+
+def _part(value: Any) -> tuple[str, bytes, str] | tuple[None, str]:
+    """httpx's part tuples: a file part with its name and type, or (None, text), a field."""
+    if isinstance(value, FileValue):
+        return value.filename, value.content, value.media_type
+    return None, _text(value)
 
 
 def _form_value(value: Any) -> str | list[str]:
@@ -163,13 +179,28 @@ def _form_value(value: Any) -> str | list[str]:
 
 
 def response_result(response: httpx.Response) -> dict[str, Any]:
-    """``{"status", "headers", "body"}``; the body parsed as JSON when it says it is JSON."""
-    body: Any = None
-    # TODO(openapi): binary bodies (images, archives) come back as decoded text; return them
-    # base64-encoded with their media type once step outputs can carry files.
-    if response.content:
-        body = response.text
-        if is_json(response.headers.get("content-type", "")):
-            with contextlib.suppress(ValueError):  # a server that mislabels text keeps its text
-                body = response.json()
+    """``{"status", "headers", "body"}``: the body as JSON or text when it says it is one of
+    those, else as ``{"base64", "media_type", "size", "sha256"}``; ``None`` when empty."""
+    body = _response_body(response) if response.content else None
     return {"status": response.status_code, "headers": dict(response.headers), "body": body}
+
+
+def _response_body(response: httpx.Response) -> Any:
+    media_type = response.headers.get("content-type", "").strip()
+    if is_json(media_type):
+        try:
+            return response.json()
+        except ValueError:  # a server that mislabels text keeps its text
+            return response.text
+    if is_text(media_type) or (not media_type and _is_utf8(response.content)):
+        return response.text
+    return binary_body(response.content, media_type or OCTET_STREAM)
+
+
+def _is_utf8(content: bytes) -> bool:
+    """Without a Content-Type, text that decodes stays text; anything else is bytes."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
