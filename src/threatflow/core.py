@@ -18,6 +18,7 @@ import httpx
 
 from threatflow.apps.registry import Registry, default_registry
 from threatflow.apps.service import AppService
+from threatflow.assets.service import AssetService
 from threatflow.config import Settings
 from threatflow.credentials.crypto import Sealer, load_key
 from threatflow.credentials.service import CredentialService
@@ -78,6 +79,7 @@ class Core:
                                            self._in_flight)
         self.intake = IntakeService(self.executions, self.credentials.resolve, settings.max_body)
         self.scheduler = Scheduler(self.db, self.executions)
+        self.assets = AssetService(self.db)
         self.runner: Runner | None = None
         self.executor: LocalExecutor | None = None
         self.http: httpx.AsyncClient | None = None
@@ -105,6 +107,7 @@ class Core:
         self.runner = Runner(
             self.store, self.registry, self.http,
             credentials=self.credentials.lookup, events=self.events,
+            services={"assets": self.assets},
             options=RunnerOptions(max_output=self.settings.max_output),
             cancelled=lambda execution_id: self._executor().is_cancelling(execution_id),
         )

@@ -19,6 +19,7 @@ from threatflow import __version__
 from threatflow.api import errors
 from threatflow.api.deps import CoreDep, UserDep
 from threatflow.apps.router import router as apps_router
+from threatflow.assets.router import router as assets_router
 from threatflow.config import Settings
 from threatflow.core import Core
 from threatflow.credentials.router import router as credentials_router
@@ -97,7 +98,7 @@ def create_api(core: Core) -> FastAPI:
     app.state.core = core
     errors.install(app)
     for router in (users_router, workflows_router, executions_router, hooks_router,
-                   credentials_router, apps_router, misc):
+                   credentials_router, apps_router, assets_router, misc):
         app.include_router(router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["misc"])

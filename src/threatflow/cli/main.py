@@ -32,10 +32,12 @@ apps_cli = typer.Typer(help="The app catalog.", no_args_is_help=True)
 workflows_cli = typer.Typer(help="Workflows in the database.", no_args_is_help=True)
 executions_cli = typer.Typer(help="Executions in the database.", no_args_is_help=True)
 credentials_cli = typer.Typer(help="Credentials (encrypted at rest).", no_args_is_help=True)
+assets_cli = typer.Typer(help="The asset inventory.", no_args_is_help=True)
 app.add_typer(apps_cli, name="apps")
 app.add_typer(workflows_cli, name="workflows")
 app.add_typer(executions_cli, name="executions")
 app.add_typer(credentials_cli, name="credentials")
+app.add_typer(assets_cli, name="assets")
 
 T = TypeVar("T")
 
@@ -330,6 +332,36 @@ def credentials_list() -> None:
     items = _with_core(lambda core: core.credentials.list_all())
     output.rows(["name", "app", "fields"], [
         [c["name"], c["app"], json.dumps(c["fields"])] for c in items])
+
+
+@assets_cli.command("import")
+def assets_import(
+    file: Annotated[Path, typer.Argument(help="JSON or YAML list of assets, or - for stdin")],
+    replace: Annotated[bool, typer.Option("--replace", help="Delete every other asset")] = False,
+) -> None:
+    """Import assets, merging them into the inventory (or replacing it with --replace)."""
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    syntax = "json" if file.suffix.lower() == ".json" else None
+    result = _with_core(lambda core: core.assets.import_assets(
+        text, mode="replace" if replace else "merge", syntax=syntax))
+    output.console.print(f"[green]imported[/] {result.created} created, {result.updated} "
+                         f"updated, {result.deleted} deleted; {result.total} assets now",
+                         highlight=False)
+
+
+@assets_cli.command("list")
+def assets_list(
+    q: Annotated[str, typer.Option(help="Substring of hostname, ip or owner")] = "",
+    limit: Annotated[int, typer.Option(help="How many")] = 500,
+) -> None:
+    """List assets by hostname."""
+    page = _with_core(lambda core: core.assets.search(q=q, limit=limit))
+    output.rows(["id", "hostname", "ip", "owner", "criticality", "tags"], [
+        [a.id, a.hostname or "", a.ip or "", a.owner or "", a.criticality, ", ".join(a.tags)]
+        for a in page.items])
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and for tests."""
 
 from threatflow.apps.models import ImportedAppRow, ImportedAppVersionRow
+from threatflow.assets.models import AssetRow
 from threatflow.credentials.models import CredentialRow
 from threatflow.db.base import Base
 from threatflow.executions.models import ExecutionRow, StepRunRow
@@ -9,6 +10,7 @@ from threatflow.workflows.models import HookRow, RevisionRow, WorkflowRow
 
 __all__ = [
     "ApiToken",
+    "AssetRow",
     "Base",
     "CredentialRow",
     "ExecutionRow",

@@ -101,6 +101,7 @@ class Runner:
         expressions: Expressions | None = None,
         options: RunnerOptions | None = None,
         cancelled: Callable[[str], bool] = lambda _id: False,
+        services: Mapping[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -110,6 +111,10 @@ class Runner:
         self.expressions = expressions or default_expressions()
         self.options = options or RunnerOptions()
         self.cancelled = cancelled
+        # process services actions reach through ``ctx.extra`` (the asset inventory...): one
+        # dict shared by every step, never copied on the hot path
+        self.services: dict[str, Any] = (services if isinstance(services, dict)
+                                         else dict(services or {}))
         self._graphs: dict[tuple[str, int], tuple[Workflow, Graph, dict[str, Step]]] = {}
         self._live: dict[str, _Run] = {}
 
@@ -294,6 +299,7 @@ class Runner:
                          step.id),
             execution_id=run.record.id,
             step_id=step.id,
+            extra=self.services,
         )
         if step.foreach is None:
             params = self.expressions.render(step.params, run.context, where=f"{where}.params")

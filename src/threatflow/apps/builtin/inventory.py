@@ -1,31 +1,40 @@
-"""Asset inventory inside Threatflow: hosts with their owner, criticality and tags.
+"""Asset inventory: hosts with their owner, criticality and tags, for workflow steps.
 
-Other steps and the risk policy look assets up by IP address or hostname. An asset's ``ip``
-may be one address or a network (``10.20.0.0/16`` for a segment owned by one team); a
-lookup prefers an exact address, then the most specific network. Hostnames match without
-case and a short name matches its FQDN (``web01`` finds ``web01.example.org``).
+Assets come from Threatflow's own inventory (``/api/v1/assets``, ``threatflow assets
+import``), which the engine hands to actions as ``ctx.extra["assets"]``. Two more sources are
+searched with it, so workflows written for the file-backed version keep working: a JSON or
+YAML file named by the credential field ``path`` (a list of assets, or ``{"assets": [...]}``)
+and any ``assets`` given inline to a call. Matching rules are those of
+:mod:`threatflow.assets.index`: an exact address beats the most specific network containing
+it, hostnames match without case and a short name finds its FQDN.
 
-The inventory is a JSON or YAML file named by the credential field ``path`` (a list of
-assets, or ``{"assets": [...]}``), plus any ``assets`` given inline to a call.
+Each asset in a result is ``{hostname, ip, owner, criticality, tags}`` plus its attributes at
+the top level (``os``, ``location``...) and, for stored assets, their ``id``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from threatflow.apps.builtin._common import params_error
 from threatflow.apps.sdk import ActionContext, App, Category, CredentialField
-from threatflow.errors import ActionError
-
-# TODO(inventory): keep assets in the database (CRUD in the API and UI, imports from CMDBs)
-# instead of a file; this file-backed version serves until the assets feature lands.
+from threatflow.assets.index import AssetIndex, most_critical
+from threatflow.assets.schemas import (
+    RANK,
+    AssetEntry,
+    AssetIn,
+    AssetOut,
+    Criticality,
+    parse_entries,
+)
+from threatflow.assets.service import AssetService
+from threatflow.errors import ActionError, InvalidInput
 
 app = App(
     "inventory",
@@ -34,61 +43,17 @@ app = App(
     description="Look up hosts, their owners and criticality by IP address or hostname.",
     credential_fields=[
         CredentialField(
-            "path", "Inventory file", required=False, description="JSON or YAML list of assets"
+            "path", "Inventory file", required=False,
+            description="JSON or YAML list of assets searched besides the stored inventory",
         )
     ],
 )
 
-Criticality = Literal["low", "medium", "high", "critical"]
-RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+_cache: dict[str, tuple[float, list[AssetEntry]]] = {}
+_NONE: AssetIndex[AssetIn] = AssetIndex()
 
 
-class Asset(BaseModel):
-    """One host (or network segment) of the inventory; extra fields are kept as given."""
-
-    model_config = ConfigDict(extra="allow")
-
-    hostname: str | None = None
-    ip: str | None = Field(None, description="Address or CIDR network")
-    owner: str | None = None
-    criticality: Criticality = "medium"
-    tags: list[str] = Field(default_factory=list)
-
-    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-        return ipaddress.ip_network(self.ip, strict=False) if self.ip else None
-
-
-_cache: dict[str, tuple[float, list[Asset]]] = {}
-
-
-def parse_assets(raw: Any, source: str) -> list[Asset]:
-    """Validate a list of assets (or ``{"assets": [...]}``).
-
-    Raises ``ValueError`` naming every bad entry, as ``source[index].field: problem``.
-    """
-    items = raw.get("assets", []) if isinstance(raw, dict) else raw
-    if not isinstance(items, list):
-        raise ValueError(f"{source}: expected a list of assets")
-    assets, problems = [], []
-    for index, item in enumerate(items):
-        try:
-            asset = Asset.model_validate(item)
-            asset.network()
-            assets.append(asset)
-        except ValidationError as exc:
-            problems += [f"{source}[{index}].{_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        except ValueError as exc:
-            problems.append(f"{source}[{index}].ip: {exc}")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return assets
-
-
-def _loc(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "asset"
-
-
-def _load_file(path: Path) -> list[Asset]:
+def _load_file(path: Path) -> list[AssetEntry]:
     """The assets of a file, parsed again only when its modification time changes."""
     mtime = path.stat().st_mtime
     cached = _cache.get(str(path))
@@ -96,12 +61,12 @@ def _load_file(path: Path) -> list[Asset]:
         return cached[1]
     text = path.read_text(encoding="utf-8")
     raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    assets = parse_assets(raw, path.name)
+    assets = parse_entries(raw, path.name)
     _cache[str(path)] = (mtime, assets)
     return assets
 
 
-async def _from_file(ctx: ActionContext) -> list[Asset]:
+async def _from_file(ctx: ActionContext) -> list[AssetEntry]:
     name = ctx.credentials.get("path")
     if not name:
         return []
@@ -112,41 +77,39 @@ async def _from_file(ctx: ActionContext) -> list[Asset]:
         raise ActionError(
             f"inventory file {path}: {exc.strerror}", error_type="credential"
         ) from None
-    except (ValueError, yaml.YAMLError) as exc:
+    except (InvalidInput, ValueError, yaml.YAMLError) as exc:
         raise ActionError(f"inventory file {path}: {exc}", error_type="credential") from None
 
 
-async def _assets(ctx: ActionContext, inline: list[dict[str, Any]] | None) -> list[Asset]:
+async def _stored(ctx: ActionContext) -> AssetIndex[AssetOut] | None:
+    service = ctx.extra.get("assets")
+    return await service.current() if isinstance(service, AssetService) else None
+
+
+async def _assets(ctx: ActionContext, inline: list[dict[str, Any]] | None) -> AssetIndex[AssetIn]:
+    """Every source in one index; the stored snapshot alone is used as it is."""
     try:
-        given = parse_assets(inline or [], "assets")
-    except ValueError as exc:
+        given = parse_entries(inline or [], "assets")
+    except InvalidInput as exc:
         raise params_error("assets", str(exc)) from None
-    return [*await _from_file(ctx), *given]
+    stored = await _stored(ctx)
+    more = [*await _from_file(ctx), *given]
+    if not more:
+        return stored if stored is not None else _NONE
+    return AssetIndex([*(stored.assets if stored is not None else ()), *more])
 
 
-def _by_ip(assets: list[Asset], text: str) -> list[Asset]:
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        raise params_error("ip", f"{text!r} is not an IP address") from None
-    containing = [(a, n) for a in assets if (n := a.network()) is not None and address in n]
-    if not containing:
-        return []
-    best = max(n.prefixlen for _, n in containing)  # exact addresses are /32 or /128
-    return [a for a, n in containing if n.prefixlen == best]
+def _view(asset: AssetIn) -> dict[str, Any]:
+    view: dict[str, Any] = {**asset.attributes, "hostname": asset.hostname, "ip": asset.ip,
+                            "owner": asset.owner, "criticality": asset.criticality,
+                            "tags": list(asset.tags)}
+    if isinstance(asset, AssetOut):
+        view["id"] = asset.id
+    return view
 
 
-def _by_hostname(assets: list[Asset], name: str) -> list[Asset]:
-    wanted = name.strip().lower().rstrip(".")
-    short = wanted.split(".")[0]
-    exact = [a for a in assets if (a.hostname or "").lower().rstrip(".") == wanted]
-    if exact or "." in wanted:
-        return exact
-    return [a for a in assets if (a.hostname or "").lower().split(".")[0] == short]
-
-
-def _dump(assets: list[Asset]) -> list[dict[str, Any]]:
-    return [a.model_dump() for a in assets]
+def _dump(assets: list[AssetIn]) -> list[dict[str, Any]]:
+    return [_view(a) for a in assets]
 
 
 @app.action(title="Look up asset")
@@ -160,16 +123,15 @@ async def lookup(
     if not ip and not hostname:
         raise params_error("ip", "give an ip or a hostname")
     pool = await _assets(ctx, assets)
-    found = _by_ip(pool, ip) if ip else _by_hostname(pool, str(hostname))
-    if not found:
+    try:
+        found: list[AssetIn] = pool.by_ip(ip) if ip else pool.by_hostname(str(hostname))
+    except InvalidInput:
+        raise params_error("ip", f"{ip!r} is not an IP address") from None
+    top = most_critical(found)
+    if top is None:
         return {"found": False, "criticality": None, "owner": None, "assets": []}
-    top = max(found, key=lambda a: RANK[a.criticality])
-    return {
-        "found": True,
-        "criticality": top.criticality,
-        "owner": top.owner,
-        "assets": _dump(found),
-    }
+    return {"found": True, "criticality": top.criticality, "owner": top.owner,
+            "assets": _dump(found)}
 
 
 @app.action(title="Find assets")
@@ -182,13 +144,8 @@ async def find_assets(
 ) -> dict[str, Any]:
     """Assets of an owner, carrying a tag, or at least as critical as a level."""
     pool = await _assets(ctx, assets)
-    if owner:
-        pool = [a for a in pool if (a.owner or "").lower() == owner.lower()]
-    if tag:
-        pool = [a for a in pool if tag in a.tags]
-    if min_criticality:
-        pool = [a for a in pool if RANK[a.criticality] >= RANK[min_criticality]]
-    return {"count": len(pool), "assets": _dump(pool)}
+    found: list[AssetIn] = pool.filter(owner=owner, tag=tag, min_criticality=min_criticality)
+    return {"count": len(found), "assets": _dump(found)}
 
 
 @app.action(title="List assets")
@@ -196,7 +153,7 @@ async def list_assets(
     ctx: ActionContext,
     assets: list[dict[str, Any]] | None = Field(None, description="Inline assets to add"),
 ) -> dict[str, Any]:
-    """Every asset with counts per criticality (also a check that the file loads)."""
-    pool = await _assets(ctx, assets)
+    """Every asset with counts per criticality (also a check that the sources load)."""
+    pool: list[AssetIn] = list((await _assets(ctx, assets)).assets)
     counts = {level: sum(a.criticality == level for a in pool) for level in RANK}
     return {"count": len(pool), "by_criticality": counts, "assets": _dump(pool)}
