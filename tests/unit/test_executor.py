@@ -110,3 +110,27 @@ def test_drain_finishes_what_runs_and_leaves_the_queue_for_the_next_start() -> N
     asyncio.run(run(store, body, concurrency=1))
     assert store.executions[first.id].status is ExecutionStatus.SUCCEEDED
     assert store.executions[second.id].status is ExecutionStatus.QUEUED
+
+
+def test_queued_alerts_come_back_intact_whether_packed_or_read_back() -> None:
+    echo = parse_workflow({"name": "t", "steps": [
+        {"id": "nap", "app": "testkit", "action": "sleep", "params": {"seconds": 0.02}},
+        {"id": "echo", "app": "testkit", "action": "echo", "needs": ["nap"],
+         "params": {"value": "{{ trigger }}"}}]})
+    store = MemoryStore()
+    payloads = [{"n": n, "ip": "203.0.113.45", "tags": ["ssh", n], "nested": {"ok": True}}
+                for n in range(4)]
+    made = []
+    for payload in payloads:
+        record = ExecutionRecord(new_id(), "wf", 1, echo, ExecutionStatus.QUEUED, "api",
+                                 payload=payload, created_at=utcnow())
+        store.add(record)
+        made.append(record)
+
+    async def body(executor: LocalExecutor) -> None:
+        for record in made:
+            executor.submit_record(record)
+        await settle(executor)
+
+    asyncio.run(run(store, body, concurrency=1, keep_records=2))
+    assert [store.executions[r.id].steps["echo"].output for r in made] == payloads
