@@ -26,6 +26,7 @@ import asyncio
 import logging
 import operator
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,24 +234,19 @@ class _Batches:
             _answer(loop, future, result, None)
 
 
-class LoopWriter:
-    """Commits on the event loop's thread: every write queued during one loop turn is
-    committed together at the start of the next. For SQLite."""
+class _QueuedWriter(ABC):
+    """What both writers share: callers queue work with a future; ``_enqueue`` decides how
+    the queue gets committed."""
 
-    def __init__(self, engine: Engine, max_batch: int = 1024) -> None:
-        self._batches = _Batches(engine, _leave_checkpoints)
+    def __init__(self, batches: _Batches, max_batch: int) -> None:
+        self._batches = batches
         self._max_batch = max_batch
         self._queue: deque[_Item] = deque()
-        self._scheduled: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._checkpoints = _Checkpointer(engine)
 
     @property
     def batches(self) -> int:
         return self._batches.batches
-
-    def start(self) -> None:
-        self._checkpoints.start()
 
     async def write(self, fn: Callable[[Connection], T] | Op) -> T:
         """Run ``fn`` (or the op) in the next committed batch and return its result."""
@@ -269,6 +265,23 @@ class LoopWriter:
         future: asyncio.Future[Any] = loop.create_future()
         future.add_done_callback(lambda f: _log_failure(f, what))
         self._enqueue(work, future, loop)
+
+    @abstractmethod
+    def _enqueue(self, work: Work, future: asyncio.Future[Any],
+                 loop: asyncio.AbstractEventLoop) -> None: ...
+
+
+class LoopWriter(_QueuedWriter):
+    """Commits on the event loop's thread: every write queued during one loop turn is
+    committed together at the start of the next. For SQLite."""
+
+    def __init__(self, engine: Engine, max_batch: int = 1024) -> None:
+        super().__init__(_Batches(engine, _leave_checkpoints), max_batch)
+        self._scheduled: asyncio.AbstractEventLoop | None = None
+        self._checkpoints = _Checkpointer(engine)
+
+    def start(self) -> None:
+        self._checkpoints.start()
 
     def _enqueue(self, work: Work, future: asyncio.Future[Any],
                  loop: asyncio.AbstractEventLoop) -> None:
@@ -347,37 +360,16 @@ class _Checkpointer:
         connection.commit()
 
 
-class GroupWriter:
+class GroupWriter(_QueuedWriter):
     """A writer thread that batches transactions; for PostgreSQL."""
 
     def __init__(self, engine: Engine, max_batch: int = 512) -> None:
-        self._batches = _Batches(engine)
-        self._max_batch = max_batch
-        self._queue: deque[_Item] = deque()
+        super().__init__(_Batches(engine), max_batch)
         self._wake = threading.Condition()
-        self._closed = False
         self._thread = threading.Thread(target=self._run, name="threatflow-writer", daemon=True)
-
-    @property
-    def batches(self) -> int:
-        return self._batches.batches
 
     def start(self) -> None:
         self._thread.start()
-
-    async def write(self, fn: Callable[[Connection], T] | Op) -> T:
-        """Run ``fn`` (or the op) in the next committed batch and return its result."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._enqueue(fn, future, loop)
-        return await future
-
-    def write_later(self, work: Callable[[Connection], Any] | Op, what: str) -> None:
-        """Queue a write without waiting for its commit; a failure is logged."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        future.add_done_callback(lambda f: _log_failure(f, what))
-        self._enqueue(work, future, loop)
 
     def _enqueue(self, work: Work, future: asyncio.Future[Any],
                  loop: asyncio.AbstractEventLoop) -> None:
