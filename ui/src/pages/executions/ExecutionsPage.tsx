@@ -37,12 +37,74 @@ function toLocal(iso: string | undefined): string {
   return new Date(date.getTime() - offset).toISOString().slice(0, 16);
 }
 
+type FilterKey = keyof ExecutionFilters;
+
+/** One filter chosen from a list; the empty choice ("any") removes the filter. */
+function SelectFilter({
+  label,
+  name,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  name: FilterKey;
+  value: string | undefined;
+  options: readonly { value: string; label: string }[];
+  onChange: (key: FilterKey, value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select
+        value={value ?? ""}
+        onChange={(e) => onChange(name, e.target.value)}
+        data-testid={`filter-${name.replace("_id", "")}`}
+      >
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A bound of the time range, edited in local time and kept as ISO 8601 UTC. */
+function TimeFilter({
+  label,
+  name,
+  value,
+  onChange,
+}: {
+  label: string;
+  name: "since" | "until";
+  value: string | undefined;
+  onChange: (key: FilterKey, value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        type="datetime-local"
+        value={toLocal(value)}
+        onChange={(e) => onChange(name, toIso(e.target.value))}
+        data-testid={`filter-${name}`}
+      />
+    </label>
+  );
+}
+
+const asOptions = (values: readonly string[]) => values.map((v) => ({ value: v, label: v }));
+
 function Filters({
   filters,
   onChange,
 }: {
   filters: ExecutionFilters;
-  onChange: (key: keyof ExecutionFilters, value: string) => void;
+  onChange: (key: FilterKey, value: string) => void;
 }) {
   const api = useApi();
   const workflows = useQuery({
@@ -50,71 +112,32 @@ function Filters({
     queryFn: () => api.listWorkflows("", null, 100),
     staleTime: 60_000,
   });
+  const workflowOptions = (workflows.data?.items ?? []).map((w) => ({ value: w.id, label: w.name }));
   return (
     <div className="filters" role="search" aria-label="Filter executions">
-      <label>
-        Status
-        <select
-          value={filters.status ?? ""}
-          onChange={(e) => onChange("status", e.target.value)}
-          data-testid="filter-status"
-        >
-          <option value="">any</option>
-          {EXECUTION_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Workflow
-        <select
-          value={filters.workflow_id ?? ""}
-          onChange={(e) => onChange("workflow_id", e.target.value)}
-          data-testid="filter-workflow"
-        >
-          <option value="">any</option>
-          {(workflows.data?.items ?? []).map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Source
-        <select
-          value={filters.source ?? ""}
-          onChange={(e) => onChange("source", e.target.value)}
-          data-testid="filter-source"
-        >
-          <option value="">any</option>
-          {EXECUTION_SOURCES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Since
-        <input
-          type="datetime-local"
-          value={toLocal(filters.since)}
-          onChange={(e) => onChange("since", toIso(e.target.value))}
-          data-testid="filter-since"
-        />
-      </label>
-      <label>
-        Until
-        <input
-          type="datetime-local"
-          value={toLocal(filters.until)}
-          onChange={(e) => onChange("until", toIso(e.target.value))}
-          data-testid="filter-until"
-        />
-      </label>
+      <SelectFilter
+        label="Status"
+        name="status"
+        value={filters.status}
+        options={asOptions(EXECUTION_STATUSES)}
+        onChange={onChange}
+      />
+      <SelectFilter
+        label="Workflow"
+        name="workflow_id"
+        value={filters.workflow_id}
+        options={workflowOptions}
+        onChange={onChange}
+      />
+      <SelectFilter
+        label="Source"
+        name="source"
+        value={filters.source}
+        options={asOptions(EXECUTION_SOURCES)}
+        onChange={onChange}
+      />
+      <TimeFilter label="Since" name="since" value={filters.since} onChange={onChange} />
+      <TimeFilter label="Until" name="until" value={filters.until} onChange={onChange} />
     </div>
   );
 }
