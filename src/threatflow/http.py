@@ -10,7 +10,6 @@ flight. CPU per request is what bounds how many alerts a process can act on.
 from __future__ import annotations
 
 import os
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import aiohttp
@@ -34,14 +33,11 @@ def make_client(in_flight: int = 100, **kwargs: Any) -> httpx.AsyncClient:
                                      trust_env=_proxy_in_env())
 
     transport = _Transport(limits=limits, client=session)
-    return _Client(transport=transport, limits=limits, **kwargs)
+    return _Client(transport=transport, **kwargs)
 
 
 class _NoCookies(httpx.Cookies):
     """An always-empty jar: what a response sets is dropped without being parsed."""
-
-    def __init__(self) -> None:
-        super().__init__(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
 
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
